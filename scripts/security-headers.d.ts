@@ -1,0 +1,1 @@
+export function securityHeaders(options: { dev: boolean }): Record<string, string>;
