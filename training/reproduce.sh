@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Trains the shipped model from scratch (or resumes it) in the order the stages need:
+#   bash training/reproduce.sh [teacher-minutes] [distill-minutes]
+# then exports it with training/tessera/export.py. Each stage stops at its time budget and
+# saves a resumable checkpoint; rerunning continues where it stopped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2} OMP_WAIT_POLICY=PASSIVE PYTHONUNBUFFERED=1
+python=${TESSERA_PYTHON:-/usr/bin/python3}
+
+[ -f training/checkpoints/balls-s/ae.pt ] || "$python" training/train.py ae --minutes 12
+"$python" training/train.py teacher --minutes "${1:-180}"
+"$python" training/train.py distill --minutes "${2:-60}"
