@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // Runs every test layer in order, streams their output, and ends with one summary table.
-// Usage: node scripts/test-all.mjs [layer...]   (layers: check unit py gpu e2e)
+// Usage: node scripts/test-all.mjs [layer...]   (layers: check py unit gpu e2e)
 import { spawn } from 'node:child_process';
 
 const LAYERS = {
   check: ['npm', ['run', '-s', 'check']],
+  py: ['npm', ['run', '-s', 'test:py']], // also writes the shipped config's goldens for unit
   unit: ['npm', ['run', '-s', 'test:unit']],
-  py: ['npm', ['run', '-s', 'test:py']],
   gpu: ['npm', ['run', '-s', 'test:gpu']],
   e2e: ['npm', ['run', '-s', 'test:e2e']],
 };

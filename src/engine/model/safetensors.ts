@@ -67,7 +67,8 @@ export function parseSafetensors(input: ArrayBuffer | Uint8Array): SafetensorsFi
 }
 
 function asBytes(input: unknown): Uint8Array {
-  if (input instanceof Uint8Array) return input;
+  // A plain view even for Node's Buffer, whose slice() shares memory instead of copying.
+  if (input instanceof Uint8Array) return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   if (input instanceof ArrayBuffer) return new Uint8Array(input);
   throw new SafetensorsError('expected the file as an ArrayBuffer or Uint8Array');
 }

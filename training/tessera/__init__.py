@@ -1,0 +1,1 @@
+"""Tessera: the PyTorch specification of the model the browser engine runs."""
