@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BufferPool } from '../../src/engine/gpu/buffer-pool.ts';
+import { PipelineCache } from '../../src/engine/gpu/pipeline-cache.ts';
+import { DitPlan } from '../../src/engine/model/dit.ts';
+import { uploadWeights, type GpuWeights } from '../../src/engine/model/gpu-weights.ts';
+import { poolPrompt } from '../../src/engine/model/reference/ops.ts';
+import { parseSafetensors } from '../../src/engine/model/safetensors.ts';
+import type { Tensor } from '../../src/engine/ops/kernel.ts';
+import { readFloat32 } from '../../src/engine/gpu/readback.ts';
+import { assertClose } from '../helpers/allclose.ts';
+import { FIXTURES, goldensExist, loadGoldens } from '../unit/model/golden-helpers.ts';
+import { testGpu } from './context.ts';
+
+const FOLDERS = [
+  ['tiny', new URL('tiny/', FIXTURES)],
+  ['balls-s', new URL('generated/balls-s/', FIXTURES)],
+] as const;
+
+const cleanup: (() => void)[] = [];
+afterAll(() => cleanup.forEach((f) => f()));
+
+async function read(device: GPUDevice, t: Tensor): Promise<Float32Array> {
+  return readFloat32(
+    device,
+    t.buffer,
+    t.shape.reduce((a, b) => a * b, 1),
+  );
+}
+
+describe.each(FOLDERS)('DiT forward on the GPU (%s)', (name, folder) => {
+  const available = goldensExist(folder);
+  if (!available)
+    console.info(`skipping ${name}: no goldens in ${folder.pathname} (npm run test:py writes them)`);
+
+  // f32 GPU math against float64 PyTorch: matmuls and softmax reorder sums, so errors grow
+  // with depth to ~1e-5 relative; 2e-4 leaves room for that and fails on any real bug
+  // (a wrong eps or a transposed weight is off by >1e-2).
+  const tolerance = { atol: 2e-4, rtol: 2e-4 };
+
+  it.runIf(available)('matches the float64 goldens block by block', async () => {
+    const g = loadGoldens(folder);
+    const { device } = await testGpu();
+    const pipelines = new PipelineCache(device);
+    const file = parseSafetensors(new Uint8Array(readFileSync(new URL('model.safetensors', folder))));
+    const weights: GpuWeights = uploadWeights(device, g.config, file);
+    const pool = new BufferPool(device, `dit-${name}`);
+    cleanup.push(() => (weights.destroy(), pool.destroy()));
+
+    const tokens = g.index.forward.y.map((row) => Int32Array.from(row));
+    const plan = new DitPlan({ device, pipelines }, pool, g.config, weights, tokens.length);
+    const table = g.weights.get('y_embedder.embedding_table.weight')!;
+    device.queue.writeBuffer(plan.input.buffer, 0, Float32Array.from(g.get('inputs/forward.x').data));
+    device.queue.writeBuffer(plan.t.buffer, 0, Float32Array.from(g.get('inputs/forward.t').data));
+    device.queue.writeBuffer(plan.pooled.buffer, 0, Float32Array.from(poolPrompt(table, tokens).data));
+    const act = (key: string) => plan.activations.get(key)!;
+    // [golden name, the dispatch after which it is complete, where it lives]
+    const checks: [string, string | undefined, Tensor][] = [
+      ['x_embedder', 'x_embedder.proj', act('x')],
+      ['c', 'c', act('c')],
+      ...Array.from({ length: g.config.depth }, (_, i): [string, string | undefined, Tensor][] => [
+        [
+          `blocks.${i}.adaLN_modulation`,
+          `blocks.${i}.adaLN_modulation.1`,
+          act(`blocks.${i}.adaLN_modulation`),
+        ],
+        [`blocks.${i}`, `blocks.${i}.mlp.fc2`, act('x')],
+      ]).flat(),
+      ['final_layer', 'final_layer.linear', act('final_layer')],
+      ['velocity', undefined, plan.velocity],
+    ];
+    for (const [golden, stopAfter, t] of checks) {
+      const encoder = device.createCommandEncoder({ label: `dit-forward:${golden}` });
+      plan.encode(encoder, undefined, stopAfter);
+      device.queue.submit([encoder.finish()]);
+      const report = assertClose(
+        `${name} ${golden}`,
+        await read(device, t),
+        g.get(`float64/forward.${golden}`).data,
+        tolerance,
+      );
+      console.info(`${name} ${golden}: max |gpu - float64| ${report.maxAbsError.toExponential(2)}`);
+    }
+    expect(plan.kernelCount).toBeGreaterThan(10 * g.config.depth);
+    plan.destroy();
+    expect(pool.bytesInUse).toBe(0);
+  });
+});
