@@ -7,7 +7,7 @@ alias T = f32;
 override WG: u32 = 64u;
 
 struct Shape {
-  count: u32,  // B * C * given * pixels
+  count: u32,  // B * C * T * pixels: sized for every frame, so `given` can change by uniform
   channels: u32,
   frames: u32,
   given: u32,
@@ -27,9 +27,12 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     return;
   }
   let p = i % shape.pixels;
-  let t = (i / shape.pixels) % shape.given;
-  let c = (i / (shape.pixels * shape.given)) % shape.channels;
-  let b = i / (shape.pixels * shape.given * shape.channels);
+  let t = (i / shape.pixels) % shape.frames;
+  if (t >= shape.given) {
+    return;
+  }
+  let c = (i / (shape.pixels * shape.frames)) % shape.channels;
+  let b = i / (shape.pixels * shape.frames * shape.channels);
   let offset = (c * shape.frames + t) * shape.pixels + p;
   let clip = shape.channels * shape.frames * shape.pixels;
   x[b * clip + offset] = context[(b % shape.context_batch) * clip + offset];

@@ -58,8 +58,10 @@ export function createReplaceContext(ctx: OpContext, args: ReplaceContextArgs): 
   const dtype = commonDtype(op, { x, context });
   requireDtype(ctx.device, op, dtype);
   checkBindingSizes(ctx.device, op, { x, context });
-  const count = layout.batch * layout.channels * given * layout.pixels;
-  const [groupsX, groupsY] = elementwiseGrid(ctx.device, Math.max(1, count), WG);
+  // Every frame gets a thread and the shader skips t >= given: `kernel.update({ given })`
+  // then works for any count without a new grid.
+  const count = layout.batch * layout.channels * layout.frames * layout.pixels;
+  const [groupsX, groupsY] = elementwiseGrid(ctx.device, count, WG);
   return new Kernel(ctx, {
     key: { name: op, dtype },
     name: args.name,
@@ -70,7 +72,7 @@ export function createReplaceContext(ctx: OpContext, args: ReplaceContextArgs): 
       count,
       channels: layout.channels,
       frames: layout.frames,
-      given: Math.max(1, given), // divides in the shader; count = 0 already stops every thread
+      given,
       pixels: layout.pixels,
       context_batch: layout.contextBatch,
       groups_x: groupsX,
