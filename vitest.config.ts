@@ -34,7 +34,8 @@ export default defineConfig({
           pool: 'forks',
           maxWorkers: 1,
           fileParallelism: false,
-          testTimeout: 180_000,
+          // Generation on a software WebGPU adapter takes seconds per step.
+          testTimeout: 600_000,
           hookTimeout: 180_000,
         },
       },

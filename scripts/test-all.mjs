@@ -13,6 +13,7 @@ const LAYERS = {
 
 /** Counts from a runner's closing lines: vitest ("Tests  12 passed | 1 failed") or unittest. */
 function countTests(output) {
+  // eslint-disable-next-line no-control-regex -- strips the runners' colour codes
   const plain = output.replace(/\x1b\[[0-9;]*m/g, '');
   const vitest = plain.match(/^\s*Tests\s+(.*)$/m);
   if (vitest) {

@@ -11,7 +11,7 @@ describe('the GPU status page', () => {
   it('shows the adapter, its real limits and a passing kernel self-test', async () => {
     session = await openBrowser();
     const { page } = session;
-    const response = await page.goto(inject('baseUrl'));
+    const response = await page.goto(`${inject('baseUrl')}#/models`);
     expect(response?.headers()['cross-origin-embedder-policy']).toBe('require-corp');
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
 

@@ -122,7 +122,7 @@ def export_onnx(dit: DiT, path: Path) -> None:
 # Folder
 
 def write_model_folder(config: ModelConfig, dit: DiT, ae: Optional[Autoencoder], out: Path,
-                       onnx: bool = True) -> ModelConfig:
+                       onnx: bool = True, f32_copy: bool = True) -> ModelConfig:
     """Writes the folder; returns the config with its sha256 filled in."""
     out.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().float() for k, v in model_state_dict(dit, ae).items()}
@@ -133,7 +133,8 @@ def write_model_folder(config: ModelConfig, dit: DiT, ae: Optional[Autoencoder],
         if bad:
             raise ValueError(f"float16 overflows in {', '.join(bad)}")
         data = save_file(half, out / "model.safetensors", {**meta, "dtype": "F16"})
-        save_file(state, out / "model.f32.safetensors", {**meta, "dtype": "F32"})
+        if f32_copy:
+            save_file(state, out / "model.f32.safetensors", {**meta, "dtype": "F32"})
     else:
         data = save_file(state, out / "model.safetensors", {**meta, "dtype": "F32"})
     config = config.replace(sha256=hashlib.sha256(data).hexdigest())
