@@ -9,7 +9,8 @@ import { PipelineCache } from './gpu/pipeline-cache.ts';
 import { GpuProfiler, type Profile } from './gpu/profiler.ts';
 import { foldLatentScale, rgbaToPlanes } from './model/autoencoder-gpu.ts';
 import { checkWeights, parseModelConfig, type ModelConfig } from './model/config.ts';
-import { uploadWeights, type GpuWeights } from './model/gpu-weights.ts';
+import { uploadWeights, weightDtype, type GpuWeights } from './model/gpu-weights.ts';
+import type { Dtype } from './ops/kernel.ts';
 import { poolPrompt } from './model/reference/ops.ts';
 import { tensor as hostTensor, type Tensor as HostTensor } from './model/reference/tensor.ts';
 import { parseSafetensors } from './model/safetensors.ts';
@@ -40,8 +41,14 @@ export class ModelNotLoadedError extends Error {
   override name = 'ModelNotLoadedError';
 }
 
+export interface EngineOptions {
+  /** 'auto': f16 weights and math where the adapter has shader-f16, else f32. */
+  precision?: 'auto' | Dtype;
+}
+
 interface LoadedModel {
   config: ModelConfig;
+  precision: Dtype;
   weights: GpuWeights;
   pool: BufferPool;
   /** y_embedder.embedding_table on the host: prompts are pooled on the CPU, once per request. */
@@ -62,9 +69,12 @@ export class Engine {
   #generating = false;
   #cancelRequested = false;
 
+  readonly #precision: EngineOptions['precision'];
+
   /** `gpuSource` gives the WebGPU entry point (navigator.gpu); `shared` reuses a device. */
-  constructor(gpuSource: () => GPU | undefined, shared?: Gpu) {
+  constructor(gpuSource: () => GPU | undefined, shared?: Gpu, { precision = 'auto' }: EngineOptions = {}) {
     this.#gpuSource = gpuSource;
+    this.#precision = precision;
     if (shared) this.#gpu = Promise.resolve(this.#adopt(shared));
   }
 
@@ -98,11 +108,17 @@ export class Engine {
     checkWeights(config, file);
     const { device } = await this.gpu();
     this.unloadModel(config.id);
-    const gpuWeights = uploadWeights(device, config, file, foldLatentScale(config));
+    const hasF16 = device.features.has('shader-f16');
+    if (this.#precision === 'f16' && !hasF16) {
+      throw new Error('f16 was asked for, but this adapter has no shader-f16 feature; use f32 or auto');
+    }
+    const precision: Dtype = this.#precision === 'auto' ? (hasF16 ? 'f16' : 'f32') : this.#precision!;
+    const gpuWeights = uploadWeights(device, config, file, foldLatentScale(config), weightDtype(precision));
     const pool = new BufferPool(device, config.id);
     const table = file.toFloat32('y_embedder.embedding_table.weight');
     const model: LoadedModel = {
       config,
+      precision,
       weights: gpuWeights,
       pool,
       embeddingTable: hostTensor([config.vocabSize, config.dim], table),
@@ -112,7 +128,7 @@ export class Engine {
     this.#models.set(config.id, model);
     // Build the guided plan now, so the first generation compiles nothing.
     this.#plan(model, 2);
-    return this.#summary(model, gpuWeights.bytes, 'f32');
+    return this.#summary(model, gpuWeights.bytes, precision);
   }
 
   unloadModel(id: string): void {
@@ -279,7 +295,7 @@ export class Engine {
     if (!plan) {
       if (!this.#device || !this.#pipelines) throw new Error('no GPU device');
       const ctx = { device: this.#device, pipelines: this.#pipelines };
-      plan = new GenerationPlan(ctx, model.pool, model.config, model.weights, batch);
+      plan = new GenerationPlan(ctx, model.pool, model.config, model.weights, batch, model.precision);
       model.plans.set(batch, plan);
     }
     return plan;
@@ -351,7 +367,7 @@ export class Engine {
       defaultGuidance: c.guidance.default,
       teacher: c.teacher,
       parameters: model.parameters,
-      precision, // the engine's kernels run in f32 today on every adapter (see README)
+      precision,
       weightBytes,
     };
   }

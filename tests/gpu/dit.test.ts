@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BufferPool } from '../../src/engine/gpu/buffer-pool.ts';
 import { PipelineCache } from '../../src/engine/gpu/pipeline-cache.ts';
 import { DitPlan } from '../../src/engine/model/dit.ts';
-import { uploadWeights, type GpuWeights } from '../../src/engine/model/gpu-weights.ts';
+import { uploadWeights, weightDtype, type GpuWeights } from '../../src/engine/model/gpu-weights.ts';
 import { poolPrompt } from '../../src/engine/model/reference/ops.ts';
 import { parseSafetensors } from '../../src/engine/model/safetensors.ts';
 import type { Tensor } from '../../src/engine/ops/kernel.ts';
@@ -84,5 +84,44 @@ describe.each(FOLDERS)('DiT forward on the GPU (%s)', (name, folder) => {
     expect(plan.kernelCount).toBeGreaterThan(10 * g.config.depth);
     plan.destroy();
     expect(pool.bytesInUse).toBe(0);
+  });
+
+  it.runIf(available)('runs in f16 on adapters with shader-f16, within a looser tolerance', async () => {
+    const g = loadGoldens(folder);
+    const { device } = await testGpu();
+    if (!device.features.has('shader-f16')) return console.info('skipped: the adapter has no shader-f16');
+    const file = parseSafetensors(new Uint8Array(readFileSync(new URL('model.safetensors', folder))));
+    const weights = uploadWeights(device, g.config, file, undefined, weightDtype('f16'));
+    const pool = new BufferPool(device, `dit-f16-${name}`);
+    cleanup.push(() => (weights.destroy(), pool.destroy()));
+    const tokens = g.index.forward.y.map((row) => Int32Array.from(row));
+    const plan = new DitPlan(
+      { device, pipelines: new PipelineCache(device) },
+      pool,
+      g.config,
+      weights,
+      2,
+      'f16',
+    );
+    const table = g.weights.get('y_embedder.embedding_table.weight')!;
+    device.queue.writeBuffer(plan.input.buffer, 0, Float32Array.from(g.get('inputs/forward.x').data));
+    device.queue.writeBuffer(plan.t.buffer, 0, Float32Array.from(g.get('inputs/forward.t').data));
+    device.queue.writeBuffer(plan.pooled.buffer, 0, Float32Array.from(poolPrompt(table, tokens).data));
+    const encoder = device.createCommandEncoder({ label: 'dit-forward-f16' });
+    plan.encode(encoder);
+    device.queue.submit([encoder.finish()]);
+    const velocity = await read(device, plan.velocity);
+    const golden = g.get('float64/forward.velocity').data;
+    // f16 keeps ~11 bits: weights, activations and each matmul's 8-wide partial sums round at
+    // ~5e-4 relative, compounding over the blocks. Scale the bound by the output's magnitude.
+    const scale = Math.max(...Array.from(golden, Math.abs));
+    const report = assertClose(`${name} velocity (f16)`, velocity, golden, {
+      atol: 5e-3 * scale,
+      rtol: 1e-2,
+    });
+    console.info(
+      `${name} velocity f16: max |gpu - float64| ${report.maxAbsError.toExponential(2)} (output scale ${scale.toFixed(2)})`,
+    );
+    plan.destroy();
   });
 });

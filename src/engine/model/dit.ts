@@ -2,30 +2,40 @@
 // training/tessera/model.py (and ./reference/dit.ts, its float64 mirror).
 // Built once per (model, batch): every buffer, bind group and uniform exists before the first
 // step; a step only encodes. Shapes live in uniforms, so another frame count rebuilds bind
-// groups, never pipelines.
+// groups, never pipelines. With `dtype` f16 (adapters with shader-f16) weights, activations and
+// math are f16 inside; input, t, pooled prompt and velocity stay f32 at the boundary.
 
 import type { GpuProfiler } from '../gpu/profiler.ts';
 import type { BufferPool } from '../gpu/buffer-pool.ts';
 import { createAdd } from '../ops/add.ts';
 import { createAttention } from '../ops/attention.ts';
-import { reshape, tensor, tensorBytes, type Kernel, type OpContext, type Tensor } from '../ops/kernel.ts';
+import { createCast } from '../ops/cast.ts';
+import {
+  reshape,
+  tensor,
+  tensorBytes,
+  type Dtype,
+  type Kernel,
+  type OpContext,
+  type Tensor,
+} from '../ops/kernel.ts';
 import { createLayerNormModulate } from '../ops/layernorm-modulate.ts';
 import { createMatmul, type MatmulEpilogue } from '../ops/matmul.ts';
 import { createPatchify, createUnpatchify } from '../ops/patchify.ts';
 import { createSilu } from '../ops/silu.ts';
 import { createTimestepEmbedding } from '../ops/timestep-embedding.ts';
 import { FREQUENCY_DIM, type ModelConfig } from './config.ts';
-import type { GpuWeights } from './gpu-weights.ts';
+import { hostBytes, type GpuWeights } from './gpu-weights.ts';
 import { posEmbed3d } from './reference/embeddings.ts';
 import { LN_EPS } from './reference/dit.ts';
 
 /** Host-side inputs of one forward pass. */
 export interface DitInputs {
-  /** (B, Cin, T, H, W): x_t, then context latent and mask channels when the model has them. */
+  /** (B, Cin, T, H, W) f32: x_t, then context latent and mask channels when the model has them. */
   readonly input: Tensor;
-  /** (B) timesteps in [0, 1]. */
+  /** (B) f32 timesteps in [0, 1]. */
   readonly t: Tensor;
-  /** (B, D) pooled prompt embeddings (mean of token rows, before y_embedder.mlp). */
+  /** (B, D) f32 pooled prompt embeddings (mean of token rows, before y_embedder.mlp). */
   readonly pooled: Tensor;
 }
 
@@ -36,23 +46,40 @@ export class DitPlan implements DitInputs {
   /** (B, C, T, H, W) */
   readonly velocity: Tensor;
   readonly batch: number;
+  readonly dtype: Dtype;
   readonly #kernels: Kernel[] = [];
   readonly #buffers: GPUBuffer[] = [];
   readonly #pool: BufferPool;
   /** Named intermediates, for tests against the golden activations. */
   readonly activations = new Map<string, Tensor>();
 
-  constructor(ctx: OpContext, pool: BufferPool, config: ModelConfig, weights: GpuWeights, batch: number) {
+  constructor(
+    ctx: OpContext,
+    pool: BufferPool,
+    config: ModelConfig,
+    weights: GpuWeights,
+    batch: number,
+    dtype: Dtype = 'f32',
+  ) {
     this.#pool = pool;
     this.batch = batch;
+    this.dtype = dtype;
     const B = batch;
     const D = config.dim;
     const L = config.tokens;
     const { channels: C, frames: T, height: H, width: W } = config.latent;
     const [pt, ph, pw] = config.patch;
     const w = (name: string) => weights.get(name);
-    const buffer = (name: string, shape: number[]) => this.#tensor(name, shape);
+    const buffer = (name: string, shape: number[]) => this.#tensor(name, shape, dtype);
     const kernel = (k: Kernel) => this.#kernels.push(k);
+    /** An f32 boundary tensor and its working copy in `dtype` (the same tensor for f32). */
+    const boundary = (name: string, shape: number[]): [Tensor, Tensor] => {
+      const outer = this.#tensor(name, shape, 'f32');
+      return [outer, dtype === 'f32' ? outer : this.#tensor(`${name}.${dtype}`, shape, dtype)];
+    };
+    const castIn = (outer: Tensor, inner: Tensor, name: string) => {
+      if (inner !== outer) kernel(createCast(ctx, { x: outer, y: inner, name }));
+    };
     const linear = (prefix: string, x: Tensor, y: Tensor, epilogue: MatmulEpilogue = 'bias') =>
       kernel(
         createMatmul(ctx, {
@@ -65,15 +92,19 @@ export class DitPlan implements DitInputs {
         }),
       );
 
-    this.input = buffer('input', [B, config.inChannels, T, H, W]);
-    this.t = buffer('t', [B]);
-    this.pooled = buffer('y_pooled', [B, D]);
+    const [input, inputWork] = boundary('input', [B, config.inChannels, T, H, W]);
+    const [pooled, pooledWork] = boundary('y_pooled', [B, D]);
+    this.input = input;
+    this.pooled = pooled;
+    this.t = this.#tensor('t', [B], 'f32');
+    castIn(input, inputWork, 'input.cast');
+    castIn(pooled, pooledWork, 'y_pooled.cast');
 
     // x = x_embedder(x) + pos_embed  (B*L, D)
     const patchFeatures = config.inChannels * pt * ph * pw;
     const patches = buffer('patches', [B, L, patchFeatures]);
     kernel(
-      createPatchify(ctx, { x: this.input, y: patches, patch: config.patch, name: 'x_embedder.patchify' }),
+      createPatchify(ctx, { x: inputWork, y: patches, patch: config.patch, name: 'x_embedder.patchify' }),
     );
     const h = buffer('x', [B * L, D]);
     const projection = reshape(w('x_embedder.proj.weight'), [D, patchFeatures]);
@@ -88,7 +119,7 @@ export class DitPlan implements DitInputs {
       }),
     );
     this.activations.set('x', reshape(h, [B, L, D])); // the residual stream, (B, L, D)
-    const pos = this.#constant(ctx.device, 'pos_embed', [L, D], posEmbed3d(D, config.grid).data);
+    const pos = this.#constant(ctx.device, 'pos_embed', [L, D], posEmbed3d(D, config.grid).data, dtype);
     kernel(createAdd(ctx, { y: reshape(h, [B, L, D]), b: pos, name: 'pos_embed' }));
 
     // c = t_embedder(t) + y_embedder(y)  (B, D)
@@ -102,7 +133,7 @@ export class DitPlan implements DitInputs {
     linear('t_embedder.mlp.2', hiddenSilu, c);
     this.activations.set('c', c);
     const yEmb = buffer('y_embedder', [B, D]);
-    linear('y_embedder.mlp.0', this.pooled, hidden);
+    linear('y_embedder.mlp.0', pooledWork, hidden);
     kernel(createSilu(ctx, { x: hidden, y: hiddenSilu, name: 'y_embedder.mlp.1' }));
     linear('y_embedder.mlp.2', hiddenSilu, yEmb);
     kernel(createAdd(ctx, { y: c, b: yEmb, name: 'c' }));
@@ -186,15 +217,18 @@ export class DitPlan implements DitInputs {
     const out = buffer('final_layer', [B * L, config.patchDim]);
     linear('final_layer.linear', flat(normed), out);
     this.activations.set('final_layer', reshape(out, [B, L, config.patchDim]));
-    this.velocity = buffer('velocity', [B, C, T, H, W]);
+    const [velocity, velocityWork] = boundary('velocity', [B, C, T, H, W]);
+    this.velocity = velocity;
     kernel(
       createUnpatchify(ctx, {
         x: reshape(out, [B, L, config.patchDim]),
-        y: this.velocity,
+        y: velocityWork,
         patch: config.patch,
         name: 'unpatchify',
       }),
     );
+    if (velocityWork !== velocity)
+      kernel(createCast(ctx, { x: velocityWork, y: velocity, name: 'velocity.cast' }));
   }
 
   /**
@@ -220,47 +254,25 @@ export class DitPlan implements DitInputs {
     this.#buffers.length = 0;
   }
 
-  #tensor(name: string, shape: number[]): Tensor {
-    const buffer = this.#pool.acquire(tensorBytes(shape, 'f32'), name);
+  #tensor(name: string, shape: number[], dtype: Dtype): Tensor {
+    // Rounded up to 4 bytes: an odd count of halves is still a valid binding.
+    const buffer = this.#pool.acquire(Math.ceil(tensorBytes(shape, dtype) / 4) * 4, name);
     this.#buffers.push(buffer);
-    return tensor(buffer, shape);
+    return tensor(buffer, shape, dtype);
   }
 
-  #constant(device: GPUDevice, name: string, shape: number[], values: ArrayLike<number>): Tensor {
-    const t = this.#tensor(name, shape);
-    device.queue.writeBuffer(t.buffer, 0, Float32Array.from(values));
+  #constant(
+    device: GPUDevice,
+    name: string,
+    shape: number[],
+    values: ArrayLike<number>,
+    dtype: Dtype,
+  ): Tensor {
+    const t = this.#tensor(name, shape, dtype);
+    const data = hostBytes(Float32Array.from(values), dtype);
+    const bytes = new Uint8Array(Math.ceil(data.byteLength / 4) * 4);
+    bytes.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    device.queue.writeBuffer(t.buffer, 0, bytes);
     return t;
   }
-}
-
-/** Bytes of every intermediate a plan of this batch acquires (to reserve the pool at load). */
-export function ditPlanBytes(config: ModelConfig, batch: number): number[] {
-  const B = batch;
-  const D = config.dim;
-  const L = config.tokens;
-  const { channels: C, frames: T, height: H, width: W } = config.latent;
-  const [pt, ph, pw] = config.patch;
-  const f32 = (...shape: number[]) => tensorBytes(shape, 'f32');
-  return [
-    f32(B, config.inChannels, T, H, W),
-    f32(B),
-    f32(B, D),
-    f32(B, L, config.inChannels * pt * ph * pw),
-    f32(B * L, D),
-    f32(L, D),
-    f32(B, FREQUENCY_DIM),
-    f32(B, D),
-    f32(B, D),
-    f32(B, D),
-    f32(B, D),
-    f32(B, D),
-    f32(B, L, D),
-    f32(B, L, 3 * D),
-    f32(B, L, D),
-    f32(B * L, config.mlpHidden),
-    ...Array.from({ length: config.depth }, () => f32(B, 6 * D)),
-    f32(B, 2 * D),
-    f32(B * L, config.patchDim),
-    f32(B, C, T, H, W),
-  ];
 }

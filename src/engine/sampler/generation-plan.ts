@@ -17,7 +17,15 @@ import type { ModelConfig } from '../model/config.ts';
 import { DitPlan } from '../model/dit.ts';
 import type { GpuWeights } from '../model/gpu-weights.ts';
 import { createEulerStep, type EulerStepKernel } from '../ops/euler-step.ts';
-import { numel, tensor, tensorBytes, type Kernel, type OpContext, type Tensor } from '../ops/kernel.ts';
+import {
+  numel,
+  tensor,
+  tensorBytes,
+  type Dtype,
+  type Kernel,
+  type OpContext,
+  type Tensor,
+} from '../ops/kernel.ts';
 import { createContextChannels, createReplaceContext } from '../ops/replace-context.ts';
 
 export interface StepReadback {
@@ -51,7 +59,15 @@ export class GenerationPlan {
   readonly #device: GPUDevice;
   readonly #t: Float32Array;
 
-  constructor(ctx: OpContext, pool: BufferPool, config: ModelConfig, weights: GpuWeights, batch: 1 | 2) {
+  /** `precision` is the DiT's; the sampler state and the autoencoder stay f32. */
+  constructor(
+    ctx: OpContext,
+    pool: BufferPool,
+    config: ModelConfig,
+    weights: GpuWeights,
+    batch: 1 | 2,
+    precision: Dtype = 'f32',
+  ) {
     this.#pool = pool;
     this.#config = config;
     this.#device = ctx.device;
@@ -59,7 +75,7 @@ export class GenerationPlan {
     this.#t = new Float32Array(batch);
     const cfg = batch === 2;
     const { channels: C, frames: T, height: H, width: W } = config.latent;
-    this.dit = new DitPlan(ctx, pool, config, weights, batch);
+    this.dit = new DitPlan(ctx, pool, config, weights, batch, precision);
     this.x = this.#tensor('sampler.x', [batch, C, T, H, W]);
     this.#x0 = this.#tensor('sampler.x0', [batch, C, T, H, W]);
     this.context = this.#tensor('sampler.context', [1, C, T, H, W]);
