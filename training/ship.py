@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -56,9 +57,107 @@ def ship(role: str, onnx: bool) -> ModelConfig:
     load_weights(dit, ae, {**state["ema"], **ae_state})
     out = MODELS / spec["id"]
     config = write_model_folder(config, dit.eval(), ae.eval(), out, onnx=onnx, f32_copy=False)
+    write_card(role, config, state["step"], out)
     write_index()
     print(f"{out.relative_to(ROOT)}: {config.sha256[:12]}… step {state['step']}")
     return config
+
+
+def _log(stage: str) -> list:
+    path = ROOT / "training" / "runs" / "balls-s" / f"{stage}.log.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def _minutes(stage: str) -> float:
+    """Training time summed over resumed runs (each run's last `minutes` before a restart)."""
+    total, last = 0.0, 0.0
+    for record in _log(stage):
+        if "minutes" not in record:
+            continue
+        if record["minutes"] < last:
+            total += last
+        last = record["minutes"]
+    return total + last
+
+
+def _score_rows(model_id: str) -> list:
+    path = ROOT / "bench" / "results" / "physics.json"
+    if not path.exists():
+        return []
+    rows = json.loads(path.read_text())["rows"]
+    keep = {"truth", "autoencoder", "teacher", "student"}
+    return [r for r in rows if r["model"] in keep]
+
+
+def _score_table(rows: list) -> str:
+    if not rows:
+        return "No evaluation has been run yet (`npm run eval:physics`)."
+    head = ("| model | steps | guidance | permanence | fidelity | continuation px (all / after bounce)"
+            " | copy-last px | constant-velocity px |\n|---|---|---|---|---|---|---|---|")
+    lines = [head]
+    for r in rows:
+        e = r["continuation"]["error"]
+        px = lambda k: f"{e[k]['all']['meanPx']:.2f} / {e[k]['afterBounce']['meanPx']:.2f}"
+        lines.append(f"| {r['model']}{' @' + str(r['step']) if r.get('step') else ''} | {r['steps'] or '-'} "
+                     f"| {r['guidance'] if r['guidance'] is not None else '-'} "
+                     f"| {100 * r['free']['permanence']['share']:.1f}% "
+                     f"| {100 * r['free']['fidelity']['share']:.1f}% "
+                     f"| {px('model')} | {px('copyLast')} | {px('constantVelocity')} |")
+    return "\n".join(lines)
+
+
+def write_card(role: str, config: ModelConfig, step: int, out: Path) -> None:
+    """README.md beside the weights: data, size, training, scores, limits, a sample grid."""
+    stage = ROLES[role]["checkpoint"]
+    grids = sorted((ROOT / "training" / "runs" / "balls-s" / "samples").glob(f"{stage}-*.png"),
+                   key=lambda p: int(p.stem.split("-")[-1]))
+    if grids:
+        shutil.copy(grids[-1], out / "samples.png")
+    ae_psnr = next((r["val_psnr_db"] for r in reversed(_log("ae")) if "val_psnr_db" in r), None)
+    card = f"""# {config.name}
+
+{config.description}
+
+| | |
+|---|---|
+| id | `{config.id}` |
+| clip | {config.frames} frames of {config.width}x{config.height} RGB at {config.fps} fps |
+| autoencoder | per-frame conv, {config.width}x{config.height}x{config.channels} to {config.latent_shape[3]}x{config.latent_shape[2]}x{config.latent_shape[0]} latent; held-out PSNR {ae_psnr:.1f} dB |
+| transformer | dim {config.dim}, depth {config.depth}, {config.heads} heads, patch {list(config.patch)}: {config.tokens} space-time tokens |
+| schedule | rectified flow, {config.schedule.default_steps} steps by default (supported {list(config.schedule.supported_steps)}), guidance {config.guidance.default} |
+| training | {step} steps, about {_minutes(stage):.0f} minutes on 2 CPU cores ({'distillation from ' + str(config.teacher) if config.teacher else 'from scratch'}) |
+| weights | F16 safetensors, sha256 `{config.sha256}` |
+| licence | {config.license} |
+
+**Data.** {config.training_data}
+
+**Prompts.** Words: {", ".join(config.text.vocabulary)}. A caption names the count, each ball's
+size and colour, the speed and the gravity: "two balls, big red and small blue, fast, weak gravity".
+
+## Scores
+
+Unseen clips (seed 999), tracked by colour segmentation (`src/world/tracker.ts`); continuation
+from the first 2 true frames. Written by `npm run eval:physics`; definitions in
+`bench/results/physics.json`.
+
+{_score_table(_score_rows(config.id))}
+
+## Samples
+
+![sample grid](samples.png)
+
+Rows: 4 true clips, then 4 clips from their captions, then the same 4 continued from their first
+2 true frames (grid of the EMA weights at the last checkpoint).
+
+## Limits
+
+- Trained for minutes on two CPU cores: balls blur, merge or change colour, and bounces are
+  approximate. Object permanence is what longer training buys first.
+- Only the closed vocabulary above; unknown words are refused, not ignored.
+- A bigger budget (a GPU, tens of thousands of steps, a wider model) is the next step; the
+  trainer runs unchanged on CUDA and under torchrun.
+"""
+    (out / "README.md").write_text(card)
 
 
 def write_index() -> None:
