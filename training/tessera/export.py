@@ -2,9 +2,12 @@
 
     python3 training/tessera/export.py --checkpoint run/ckpt.pt --preset balls-s \
         --out public/models/balls-s [--dtype float16] [--no-onnx]
+    python3 training/tessera/export.py --onnx-only --model public/models/balls-s [--out DIR]
 
 The checkpoint is a state dict, or a dict holding one under "ema", "model" or "state_dict"
 (the first present; --key picks another) and optionally the config under "config".
+--onnx-only adds model.onnx to an existing model folder (from its config.json and
+model.safetensors, sha256 checked), writing nothing else.
 """
 
 from __future__ import annotations
@@ -151,9 +154,25 @@ def main(argv=None) -> None:
     p.add_argument("--config", type=Path, help="config.json (sha256 may be empty)")
     p.add_argument("--preset", help="a named preset instead of --config")
     p.add_argument("--dtype", choices=["float16", "float32"], help="override the config dtype")
-    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--out", type=Path, help="the model folder to write (--onnx-only: MODEL)")
     p.add_argument("--no-onnx", action="store_true")
+    p.add_argument("--onnx-only", action="store_true",
+                   help="only write model.onnx for the model folder --model")
+    p.add_argument("--model", type=Path, help="an existing model folder (with --onnx-only)")
     args = p.parse_args(argv)
+
+    if args.onnx_only:
+        if not args.model:
+            p.error("--onnx-only needs --model DIR")
+        # The weights the app ships (F16 widens exactly), so both backends run the same model.
+        _, dit, _ = load_model_folder(args.model)
+        out = args.out or args.model
+        out.mkdir(parents=True, exist_ok=True)
+        export_onnx(dit, out / "model.onnx")
+        print(f"wrote {out / 'model.onnx'} ({dit.config.id})")
+        return
+    if not args.out:
+        p.error("--out is required")
 
     state, embedded = (read_checkpoint(args.checkpoint, args.key) if args.checkpoint
                        else (None, None))

@@ -46,7 +46,10 @@ export class SamplingStopped extends Error {
 }
 
 /** Samples one clip's latents (C, T, H, W); given context frames replace those of the result. */
-export async function sampleLatentsWith(denoiser: Denoiser, options: CpuSampleOptions): Promise<Float32Array> {
+export async function sampleLatentsWith(
+  denoiser: Denoiser,
+  options: CpuSampleOptions,
+): Promise<Float32Array> {
   const { config } = denoiser;
   const { noise, tokens, steps, shift, guidance } = options;
   const { channels: C, frames: T, height: H, width: W } = config.latent;
@@ -67,7 +70,7 @@ export async function sampleLatentsWith(denoiser: Denoiser, options: CpuSampleOp
   // Guidance 1 is the conditional model alone: one row, as GenerationPlan does.
   const guided = guidance !== 1;
   const B = guided ? 2 : 1;
-  const perItem = config.inChannels * clip / C; // Cin * T * H * W
+  const perItem = (config.inChannels * clip) / C; // Cin * T * H * W
   const input = new Float32Array(B * perItem); // (B, Cin, T, H, W)
   if (config.context.maxFrames > 0) {
     // Context and mask channels are the same every step: fill them once, in every row.
@@ -110,10 +113,19 @@ export async function sampleLatentsWith(denoiser: Denoiser, options: CpuSampleOp
 }
 
 /** Given RGBA frames (k, H, W, 4) → their latents in a (C, T, Hl, Wl) context, zero past k. */
-export function encodeContext(config: ModelConfig, weights: Weights, rgba: Uint8Array, frames: number): Float32Array {
-  if (!config.autoencoder) throw new Error(`model ${config.id} works on pixels: no encoder for context frames`);
+export function encodeContext(
+  config: ModelConfig,
+  weights: Weights,
+  rgba: Uint8Array,
+  frames: number,
+): Float32Array {
+  if (!config.autoencoder)
+    throw new Error(`model ${config.id} works on pixels: no encoder for context frames`);
   const { channels: C, frames: T, height: Hl, width: Wl } = config.latent;
-  const pixels = tensor([frames, 3, config.height, config.width], rgbaToPlanes(rgba, frames, config.height, config.width));
+  const pixels = tensor(
+    [frames, 3, config.height, config.width],
+    rgbaToPlanes(rgba, frames, config.height, config.width),
+  );
   const z = encoderForward(config, weights, pixels); // (k, C, Hl, Wl), before latent_scale
   const scale = config.autoencoder.latentScale;
   const plane = Hl * Wl;

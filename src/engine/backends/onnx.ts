@@ -80,7 +80,11 @@ export class OnnxDenoiser implements Denoiser {
     const wanted = options.provider ?? 'auto';
     const provider: OnnxProvider = wanted === 'auto' ? (hasWebGpu(options.gpu) ? 'webgpu' : 'wasm') : wanted;
     const open = (p: OnnxProvider) =>
-      ort.InferenceSession.create(bytes, { executionProviders: [p], graphOptimizationLevel: 'all' });
+      ort.InferenceSession.create(bytes, {
+        executionProviders: [p],
+        graphOptimizationLevel: 'all',
+        logSeverityLevel: 3,
+      });
     let session: Ort.InferenceSession;
     let used = provider;
     let fallbackReason: string | null = null;

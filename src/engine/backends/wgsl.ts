@@ -6,11 +6,11 @@ import { BufferPool } from '../gpu/buffer-pool.ts';
 import { PipelineCache } from '../gpu/pipeline-cache.ts';
 import { checkWeights, parseModelConfig, type ModelConfig } from '../model/config.ts';
 import { DitPlan } from '../model/dit.ts';
-import { uploadWeights, type GpuWeights } from '../model/gpu-weights.ts';
+import { uploadWeights, weightDtype, type GpuWeights } from '../model/gpu-weights.ts';
 import { poolPrompt } from '../model/reference/ops.ts';
 import { tensor as hostTensor, type Tensor as HostTensor } from '../model/reference/tensor.ts';
 import { parseSafetensors } from '../model/safetensors.ts';
-import type { OpContext } from '../ops/kernel.ts';
+import type { Dtype, OpContext } from '../ops/kernel.ts';
 import { checkDenoiserInputs, tokenRows, type Denoiser } from './denoiser.ts';
 
 interface BatchPlan {
@@ -31,37 +31,49 @@ export class WgslDenoiser implements Denoiser {
   readonly #ownsWeights: boolean;
   #disposed = false;
 
+  /** The DiT's working precision (inputs, pooled prompt and velocity stay f32 either way). */
+  readonly dtype: Dtype;
+
   /**
-   * Over weights already on `ctx.device`; `ownsWeights` hands them to dispose(). The pool holds
-   * this denoiser's intermediates only, and is destroyed with it.
+   * Over weights already on `ctx.device`, uploaded for `dtype` (weightDtype); `ownsWeights`
+   * hands them to dispose(). The pool holds this denoiser's intermediates, destroyed with it.
    */
   constructor(
     ctx: OpContext,
     config: ModelConfig,
     weights: GpuWeights,
     embeddingTable: Float32Array,
-    ownsWeights = false,
+    { dtype = 'f32', ownsWeights = false }: { dtype?: Dtype; ownsWeights?: boolean } = {},
   ) {
     this.#ctx = ctx;
     this.config = config;
     this.#weights = weights;
     this.#pool = new BufferPool(ctx.device, `${config.id}:wgsl-denoiser`);
     this.#table = hostTensor([config.vocabSize, config.dim], embeddingTable);
+    this.dtype = dtype;
     this.#ownsWeights = ownsWeights;
   }
 
-  /** Parses and checks config.json and model.safetensors, then uploads the weights. */
+  /**
+   * Parses and checks config.json and model.safetensors, then uploads the weights. f32 by
+   * default: the ONNX export is float32, so the two backends can be compared value for value.
+   */
   static fromBytes(
     device: GPUDevice,
     configJson: unknown,
     weightBytes: Uint8Array | ArrayBuffer,
+    dtype: Dtype = 'f32',
   ): WgslDenoiser {
+    if (dtype === 'f16' && !device.features.has('shader-f16')) {
+      throw new Error('f16 was asked for, but this device has no shader-f16 feature; use f32');
+    }
     const config = parseModelConfig(configJson);
     const file = parseSafetensors(weightBytes);
     checkWeights(config, file);
     const ctx = { device, pipelines: new PipelineCache(device) };
-    const weights = uploadWeights(device, config, file);
-    return new WgslDenoiser(ctx, config, weights, file.toFloat32('y_embedder.embedding_table.weight'), true);
+    const weights = uploadWeights(device, config, file, undefined, weightDtype(dtype));
+    const table = file.toFloat32('y_embedder.embedding_table.weight');
+    return new WgslDenoiser(ctx, config, weights, table, { dtype, ownsWeights: true });
   }
 
   async predict(x: Float32Array, t: Float32Array, tokens: Int32Array): Promise<Float32Array> {
@@ -99,7 +111,7 @@ export class WgslDenoiser implements Denoiser {
   #plan(batch: number): BatchPlan {
     let plan = this.#plans.get(batch);
     if (!plan) {
-      const dit = new DitPlan(this.#ctx, this.#pool, this.config, this.#weights, batch);
+      const dit = new DitPlan(this.#ctx, this.#pool, this.config, this.#weights, batch, this.dtype);
       const { channels: C, frames: T, height: H, width: W } = this.config.latent;
       const staging = this.#ctx.device.createBuffer({
         label: `wgsl-denoiser:velocity-readback:${batch}`,
