@@ -360,6 +360,8 @@ def train_loop(args, runtime: Runtime, checkpoints: Checkpoints, stage: str) -> 
     if state and "opt" in state:
         opt.load_state_dict(state["opt"])
     step = state["step"] if state else 0
+    # Resumed from a lean checkpoint (no optimiser state): warm the fresh Adam moments up again.
+    warm_from = step if state and "opt" not in state else 0
     if runtime.distributed:
         model = DistributedDataParallel(model, device_ids=[runtime.device] if runtime.device.type == "cuda" else None)
 
@@ -377,7 +379,7 @@ def train_loop(args, runtime: Runtime, checkpoints: Checkpoints, stage: str) -> 
         index = torch.randint(0, train_n, (args.batch,), generator=gen)
         z0, y, mask = make_batch(latents, tokens, index, gen, args, config)
         for group in opt.param_groups:
-            group["lr"] = warmup_lr(step, args.lr, args.warmup)
+            group["lr"] = warmup_lr(step - warm_from, args.lr, args.warmup)
         if stage == "teacher":
             loss = teacher_loss(model, z0, y, mask, gen, runtime)
         else:
