@@ -42,7 +42,10 @@ describe('generating a clip', () => {
       .toMatch(/Saved to the Gallery/);
     expect(await progress.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('100');
     expect(await progress.textContent()).toMatch(/Done in .* 4 steps/);
-    expect((await ballPixels(page, '[data-testid=player]')).pixels).toBeGreaterThan(20);
+    // The player loops, so some frame within a few seconds shows the ball.
+    await expect
+      .poll(async () => (await ballPixels(page, '[data-testid=player]')).pixels, { timeout: 10_000 })
+      .toBeGreaterThan(20);
     // The address now reproduces the clip.
     const query = new URL(page.url()).searchParams;
     expect([query.get('seed'), query.get('steps'), query.get('model')]).toEqual(['3', '4', defaultModel]);
