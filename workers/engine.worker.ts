@@ -4,6 +4,8 @@ import * as Comlink from 'comlink';
 import { Engine, ModelNotLoadedError } from '../src/engine/engine.ts';
 import type { AdapterReport } from '../src/engine/gpu/device.ts';
 import type {
+  AttentionMaps,
+  AttentionQuery,
   Clip,
   EngineStats,
   GenerationRequest,
@@ -117,6 +119,12 @@ const api = {
       clip = await engine.generate(request, forward);
     }
     return Comlink.transfer(clip, [clip.rgba.buffer as ArrayBuffer]);
+  },
+
+  /** Attention probabilities of one block at one step of a generation (the Inspector's maps). */
+  async attention(request: GenerationRequest, query: AttentionQuery): Promise<AttentionMaps> {
+    const maps = await engine.attention(request, query);
+    return Comlink.transfer(maps, [maps.probabilities.buffer as ArrayBuffer]);
   },
 
   cancel(): void {

@@ -13,9 +13,12 @@ import { uploadWeights, weightDtype, type GpuWeights } from './model/gpu-weights
 import type { Dtype } from './ops/kernel.ts';
 import { poolPrompt } from './model/reference/ops.ts';
 import { tensor as hostTensor, type Tensor as HostTensor } from './model/reference/tensor.ts';
-import { parseSafetensors } from './model/safetensors.ts';
+import { f16ToF32, parseSafetensors } from './model/safetensors.ts';
+import { attentionProbabilities } from './model/attention-map.ts';
 import { nullTokens } from './model/tokenizer.ts';
 import type {
+  AttentionMaps,
+  AttentionQuery,
   Clip,
   EngineStats,
   Frames,
@@ -143,13 +146,7 @@ export class Engine {
   /** Samples a clip; `onStep` hears every step. Rejects with GenerationCancelled on cancel(). */
   async generate(request: GenerationRequest, onStep: StepListener = () => {}): Promise<Clip> {
     if (this.#generating) throw new Error('A generation is already running; cancel it or wait for it.');
-    const model = this.#models.get(request.modelId);
-    if (!model) {
-      const loaded = [...this.#models.keys()];
-      throw new ModelNotLoadedError(
-        `model "${request.modelId}" is not loaded${loaded.length ? ` (loaded: ${loaded.join(', ')})` : ''}`,
-      );
-    }
+    const model = this.#loaded(request.modelId);
     const valid = validateRequest(request, model.config);
     this.#generating = true;
     this.#cancelRequested = false;
@@ -158,6 +155,84 @@ export class Engine {
     } finally {
       this.#generating = false;
     }
+  }
+
+  /**
+   * The attention probabilities of block `query.block` in the forward of step `query.step` of
+   * `request`'s generation, for its prompt (not the unconditional half). Sampling is
+   * deterministic, so the steps before are replayed; that forward stops at the block's qkv.
+   */
+  async attention(request: GenerationRequest, query: AttentionQuery): Promise<AttentionMaps> {
+    if (this.#generating) throw new Error('A generation is already running; cancel it or wait for it.');
+    const model = this.#loaded(request.modelId);
+    const valid = validateRequest(request, model.config);
+    const { config } = model;
+    const { step, block } = query;
+    if (!Number.isInteger(step) || step < 0 || step >= valid.steps) {
+      throw new RangeError(`step must be an integer from 0 to ${valid.steps - 1}, not ${step}`);
+    }
+    if (!Number.isInteger(block) || block < 0 || block >= config.depth) {
+      throw new RangeError(`block must be an integer from 0 to ${config.depth - 1}, not ${block}`);
+    }
+    this.#generating = true;
+    try {
+      const started = performance.now();
+      const { device } = await this.gpu();
+      const plan = this.#plan(model, valid.guidance !== 1 ? 2 : 1);
+      this.#upload(device, model, plan, valid);
+      const times = timesteps(valid.steps, config.schedule.shift);
+      const none = { x0: false, xt: false, latents: false };
+      // One submit per step: each step's t is a queue write that lands before its own commands.
+      for (let i = 0; i < step; i++) {
+        const encoder = device.createCommandEncoder({ label: `attention replay ${i}` });
+        plan.encodeStep(encoder, times[i]!, times[i + 1]!, none);
+        device.queue.submit([encoder.finish()]);
+      }
+      const qkv = plan.dit.qkv;
+      const values = config.tokens * qkv.shape[2]!; // batch item 0: the prompt's half
+      const bytes = values * (qkv.dtype === 'f16' ? 2 : 4);
+      const staging = device.createBuffer({
+        label: 'attention.readback',
+        size: Math.ceil(bytes / 4) * 4,
+        usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ,
+      });
+      try {
+        const encoder = device.createCommandEncoder({ label: `attention step ${step} block ${block}` });
+        plan.encodeForwardUntil(encoder, times[step]!, `blocks.${block}.attn.qkv`);
+        encoder.copyBufferToBuffer(qkv.buffer, 0, staging, 0, staging.size);
+        device.queue.submit([encoder.finish()]);
+        await staging.mapAsync(GPUMapMode.READ);
+        const raw = staging.getMappedRange().slice(0, bytes);
+        staging.unmap();
+        const floats =
+          qkv.dtype === 'f16' ? Float32Array.from(new Uint16Array(raw), f16ToF32) : new Float32Array(raw);
+        const [pt, ph, pw] = config.patch;
+        const { frames: T, height: H, width: W } = config.latent;
+        return {
+          step,
+          block,
+          heads: config.heads,
+          tokens: config.tokens,
+          grid: [T / pt, H / ph, W / pw],
+          patchPixels: [(pt * config.frames) / T, (ph * config.height) / H, (pw * config.width) / W],
+          probabilities: attentionProbabilities(floats, config.tokens, config.dim, config.heads),
+          milliseconds: performance.now() - started,
+        };
+      } finally {
+        staging.destroy();
+      }
+    } finally {
+      this.#generating = false;
+    }
+  }
+
+  #loaded(id: string): LoadedModel {
+    const model = this.#models.get(id);
+    if (model) return model;
+    const loaded = [...this.#models.keys()];
+    throw new ModelNotLoadedError(
+      `model "${id}" is not loaded${loaded.length ? ` (loaded: ${loaded.join(', ')})` : ''}`,
+    );
   }
 
   /** Stops the running generation after its current step. */
@@ -367,6 +442,8 @@ export class Engine {
       defaultGuidance: c.guidance.default,
       teacher: c.teacher,
       parameters: model.parameters,
+      depth: c.depth,
+      heads: c.heads,
       precision,
       weightBytes,
     };

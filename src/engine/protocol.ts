@@ -97,6 +97,9 @@ export interface ModelSummary {
   /** Id of the many-step teacher this student was distilled from, if any. */
   teacher: string | null;
   parameters: number;
+  /** DiT blocks and attention heads per block (the Inspector's attention maps pick one). */
+  depth: number;
+  heads: number;
   /** Precision the engine runs it at on this device. */
   precision: 'f16' | 'f32';
   weightBytes: number;
@@ -125,3 +128,22 @@ export const REQUEST_LIMITS = {
   maxGuidance: 20,
   maxPromptChars: 500,
 } as const;
+
+/** Which attention to inspect: the forward of denoising step `step`, block `block`. */
+export interface AttentionQuery {
+  step: number;
+  block: number;
+}
+
+/** Attention probabilities of one block at one step, for the conditional prompt. */
+export interface AttentionMaps extends AttentionQuery {
+  heads: number;
+  tokens: number;
+  /** Tokens per axis (t, h, w), patchify's order; a token covers `patchPixels` of the clip. */
+  grid: [number, number, number];
+  /** Frames, rows and columns of the clip one token covers. */
+  patchPixels: [number, number, number];
+  /** (heads, queries, keys), each row summing to 1. */
+  probabilities: Float32Array;
+  milliseconds: number;
+}

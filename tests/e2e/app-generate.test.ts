@@ -68,7 +68,19 @@ describe('generating a clip', () => {
     expect(await grid.locator('tbody tr').count()).toBe(4);
     expect(await page.getByTestId('step-stats').locator('tbody tr').count()).toBe(4);
     expect(await page.getByTestId('kernel-timings').textContent()).toMatch(/matmul:f32:bias/);
-    expect(await page.getByTestId('attention-unavailable').textContent()).toMatch(/Not available yet/);
+    // Attention of the last step's middle block: a full map over the 8 time slices, then a query elsewhere.
+    await page.getByTestId('attention-compute').click();
+    const facts = page.getByTestId('attention-facts');
+    await expect.poll(() => facts.textContent(), { timeout: 60_000 }).toMatch(/Computed.*step 4, block 4/);
+    expect(await page.getByTestId('attention-map').locator('canvas').count()).toBe(8);
+    expect(await facts.textContent()).toMatch(/Query.*t 1, row 1, column 1 \(token 0\)/);
+    const weights = Number(/weight (\d\.\d+)/.exec((await facts.textContent())!)![1]);
+    expect(weights).toBeGreaterThan(1 / 128); // the strongest of 128 keys is at least the uniform share
+    await page.getByTestId('attention-map').getByRole('button').nth(5).click({ position: { x: 40, y: 40 } });
+    expect(await facts.textContent()).toMatch(/Query.*t 6, row \d, column \d/);
+    await page.getByTestId('attention-head').selectOption('0');
+    expect(await facts.textContent()).toMatch(/effective keys of 128/);
+    await shot(page, 'app-inspect-attention');
     const trace = page.waitForEvent('download');
     await page.getByTestId('download-trace').click();
     const json = JSON.parse(readFileSync((await (await trace).path())!, 'utf8'));

@@ -2,6 +2,8 @@
 // and generation runs with per-step events. The comlink client is kept out of reactive state.
 import type { GpuStatus } from '../../../workers/engine.worker.ts';
 import type {
+  AttentionMaps,
+  AttentionQuery,
   Clip,
   EngineStats,
   Frames,
@@ -256,6 +258,16 @@ export class EngineState {
       if (this.current === run) this.current = null;
       void this.refreshStats();
     }
+  }
+
+  /** Attention maps of one block at one step of `request`'s generation, after any queued run. */
+  attention(request: GenerationRequest, query: AttentionQuery): Promise<AttentionMaps> {
+    const maps = this.#queue.then(async () => {
+      await this.ensureModel(request.modelId);
+      return race(this.#client, this.#client.api.attention(request, query));
+    });
+    this.#queue = maps.catch(() => undefined);
+    return maps;
   }
 
   /** Cancels a run: a queued one never starts; a running one rejects in the worker. */

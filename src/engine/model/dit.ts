@@ -45,6 +45,8 @@ export class DitPlan implements DitInputs {
   readonly pooled: Tensor;
   /** (B, C, T, H, W) */
   readonly velocity: Tensor;
+  /** (B, L, 3D): the attention projection of the block last run (see encode's stopAfter). */
+  readonly qkv: Tensor;
   readonly batch: number;
   readonly dtype: Dtype;
   readonly #kernels: Kernel[] = [];
@@ -143,6 +145,7 @@ export class DitPlan implements DitInputs {
     // blocks  (B*L, D)
     const normed = buffer('normed', [B, L, D]);
     const qkv = buffer('qkv', [B, L, 3 * D]);
+    this.qkv = qkv;
     const attended = buffer('attended', [B, L, D]);
     const mlpHidden = buffer('mlp_hidden', [B * L, config.mlpHidden]);
     const flat = (t: Tensor) => reshape(t, [B * L, t.shape[t.shape.length - 1]!]);

@@ -136,10 +136,7 @@ export class GenerationPlan {
     profiler?: GpuProfiler,
   ): void {
     const bytes = tensorBytes(this.x.shape, 'f32');
-    // Queue writes land before the commands of the next submit: t for this step's forward.
-    this.#device.queue.writeBuffer(this.dit.t.buffer, 0, this.#t.fill(t));
-    this.#toInput?.encode(encoder, profiler);
-    if (!this.#toInput) encoder.copyBufferToBuffer(this.x.buffer, 0, this.dit.input.buffer, 0, bytes);
+    this.#encodeInput(encoder, t, profiler);
     this.dit.encode(encoder, profiler);
     const needX0 = want.x0 || want.latents;
     if (needX0) {
@@ -152,6 +149,31 @@ export class GenerationPlan {
     this.#step.encode(encoder, profiler);
     if (want.x0) this.#encodeDecode(encoder, this.#x0, this.#staging.x0, profiler);
     if (want.xt) this.#encodeDecode(encoder, this.x, this.#staging.xt, profiler);
+  }
+
+  /**
+   * Encodes the forward of the step at t only as far as the dispatch `stopAfter` (e.g.
+   * `blocks.2.attn.qkv`), leaving the sampler's state as it was: the Inspector's probes.
+   */
+  encodeForwardUntil(encoder: GPUCommandEncoder, t: number, stopAfter: string): void {
+    this.#encodeInput(encoder, t);
+    this.dit.encode(encoder, undefined, stopAfter);
+  }
+
+  /** The DiT's input for the forward at t: x with the context channels, and t itself. */
+  #encodeInput(encoder: GPUCommandEncoder, t: number, profiler?: GpuProfiler): void {
+    // Queue writes land before the commands of the next submit: t for this step's forward.
+    this.#device.queue.writeBuffer(this.dit.t.buffer, 0, this.#t.fill(t));
+    this.#toInput?.encode(encoder, profiler);
+    if (!this.#toInput) {
+      encoder.copyBufferToBuffer(
+        this.x.buffer,
+        0,
+        this.dit.input.buffer,
+        0,
+        tensorBytes(this.x.shape, 'f32'),
+      );
+    }
   }
 
   /** Puts the given frames back into the final state, then decodes it. */

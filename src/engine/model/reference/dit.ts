@@ -55,6 +55,7 @@ export function ditBlock(
     Tensor,
   ];
   const qkv = lin(weights, `${p}.attn.qkv`, modulate(layerNorm(x, LN_EPS), shiftMsa, scaleMsa)); // (N, L, 3D)
+  trace?.(`${p}.attn.qkv`, qkv);
   const a = lin(weights, `${p}.attn.proj`, attention(qkv, config.heads)); // (N, L, D)
   trace?.(`${p}.attn`, a);
   x = gatedResidual(x, gateMsa, a);
