@@ -4,7 +4,8 @@
     python3 training/ship.py student   # → public/models/balls-s/ (the app's default)
 
 Each folder: config.json (with sha256), model.safetensors (F16, DiT EMA weights + the
-autoencoder), and, with --onnx, model.onnx of the denoiser. public/models/index.json lists them.
+autoencoder), and model.onnx of the denoiser (the app's onnxruntime backend; --no-onnx leaves it
+out). public/models/index.json lists them.
 """
 
 from __future__ import annotations
@@ -176,6 +177,7 @@ def write_index() -> None:
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("role", choices=list(ROLES))
-    p.add_argument("--onnx", action="store_true", help="also export model.onnx of the denoiser")
+    p.add_argument("--no-onnx", action="store_true",
+                   help="leave out model.onnx (then the app offers only the WGSL backend)")
     args = p.parse_args()
-    ship(args.role, args.onnx)
+    ship(args.role, not args.no_onnx)

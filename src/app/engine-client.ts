@@ -1,13 +1,6 @@
 import * as Comlink from 'comlink';
-import type { EngineApi } from '../../workers/engine.worker.ts';
-import type {
-  Clip,
-  EngineStats,
-  GenerationRequest,
-  LoadProgress,
-  ModelSummary,
-  StepEvent,
-} from '../engine/protocol.ts';
+import type { EngineApi, LoadedModelSummary } from '../../workers/engine.worker.ts';
+import type { Clip, EngineStats, GenerationRequest, LoadProgress, StepEvent } from '../engine/protocol.ts';
 
 export class WorkerStartError extends Error {
   override name = 'WorkerStartError';
@@ -15,7 +8,11 @@ export class WorkerStartError extends Error {
 
 /** The model and generation half of the worker's API, as the protocol fixes it. */
 export interface GenerationApi {
-  loadModel(modelId: string, baseUrl: string, onProgress: (p: LoadProgress) => void): Promise<ModelSummary>;
+  loadModel(
+    modelId: string,
+    baseUrl: string,
+    onProgress: (p: LoadProgress) => void,
+  ): Promise<LoadedModelSummary>;
   /** Frames come back transferred; rejects with an Error named 'GenerationCancelled' after cancel(). */
   generate(request: GenerationRequest, onStep: (event: StepEvent) => void): Promise<Clip>;
   cancel(): void;

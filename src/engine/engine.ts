@@ -313,6 +313,7 @@ export class Engine {
           steps: request.steps,
           guidance: request.guidance,
           contextFrames: request.contextFrames,
+          backend: 'wgsl',
         },
         milliseconds: performance.now() - started,
         stepMilliseconds,
@@ -425,29 +426,38 @@ export class Engine {
   lastLoss: DeviceLostError | null = null;
 
   #summary(model: LoadedModel, weightBytes: number, precision: 'f16' | 'f32'): ModelSummary {
-    const c = model.config;
-    return {
-      id: c.id,
-      name: c.name,
-      description: c.description,
-      frames: c.frames,
-      width: c.width,
-      height: c.height,
-      fps: c.fps,
-      vocabulary: c.text.vocabulary,
-      maxTokens: c.text.maxTokens,
-      contextFrames: c.context.maxFrames,
-      defaultSteps: c.schedule.defaultSteps,
-      supportedSteps: c.schedule.supportedSteps,
-      defaultGuidance: c.guidance.default,
-      teacher: c.teacher,
-      parameters: model.parameters,
-      depth: c.depth,
-      heads: c.heads,
-      precision,
-      weightBytes,
-    };
+    return modelSummary(model.config, model.parameters, precision, weightBytes);
   }
+}
+
+/** What the page is told about a loaded model; `precision` is what its backend computes in. */
+export function modelSummary(
+  c: ModelConfig,
+  parameters: number,
+  precision: 'f16' | 'f32',
+  weightBytes: number,
+): ModelSummary {
+  return {
+    id: c.id,
+    name: c.name,
+    description: c.description,
+    frames: c.frames,
+    width: c.width,
+    height: c.height,
+    fps: c.fps,
+    vocabulary: c.text.vocabulary,
+    maxTokens: c.text.maxTokens,
+    contextFrames: c.context.maxFrames,
+    defaultSteps: c.schedule.defaultSteps,
+    supportedSteps: c.schedule.supportedSteps,
+    defaultGuidance: c.guidance.default,
+    teacher: c.teacher,
+    parameters,
+    depth: c.depth,
+    heads: c.heads,
+    precision,
+    weightBytes,
+  };
 }
 
 export function statistics(values: ArrayLike<number>): TensorStats {

@@ -43,3 +43,8 @@ export class DeviceLostError extends Error {
     );
   }
 }
+
+/** A request named a backend this browser or this model cannot run. */
+export class BackendUnavailableError extends Error {
+  override name = 'BackendUnavailableError';
+}

@@ -13,6 +13,16 @@ export interface Frames {
 export const PREVIEW_KINDS = ['none', 'x0', 'both'] as const;
 export type PreviewKind = (typeof PREVIEW_KINDS)[number];
 
+/**
+ * Where the denoiser runs: the hand-written WGSL engine, or model.onnx on onnxruntime-web's
+ * WebGPU or wasm (CPU) kernels. 'auto' lets the worker pick (WGSL where WebGPU is, else wasm);
+ * the page resolves it to the backend it measured fastest on this device before it asks.
+ */
+export const BACKENDS = ['wgsl', 'onnx-webgpu', 'onnx-wasm'] as const;
+export type Backend = (typeof BACKENDS)[number];
+export const BACKEND_CHOICES = ['auto', ...BACKENDS] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+
 export interface GenerationRequest {
   modelId: string;
   prompt: string;
@@ -27,6 +37,8 @@ export interface GenerationRequest {
   preview?: PreviewKind;
   /** Per-step tensor statistics and per-kernel timings (the Inspector's trace). */
   trace?: boolean;
+  /** Which backend runs the denoiser; 'auto' (the default) as BACKENDS describes. */
+  backend?: BackendChoice;
 }
 
 /** The parameters that reproduce a clip; stored in the gallery and in exported files. */
@@ -37,6 +49,8 @@ export interface GenerationParams {
   steps: number;
   guidance: number;
   contextFrames: number;
+  /** The backend that generated it (absent for clips no model made). */
+  backend?: Backend;
 }
 
 export interface TensorStats {

@@ -1,7 +1,7 @@
 // A generation request is checked once, here, against the protocol's limits and the model.
 import type { ModelConfig } from './model/config.ts';
 import { tokenize } from './model/tokenizer.ts';
-import { PREVIEW_KINDS, REQUEST_LIMITS, type GenerationRequest } from './protocol.ts';
+import { BACKEND_CHOICES, PREVIEW_KINDS, REQUEST_LIMITS, type GenerationRequest } from './protocol.ts';
 
 export class InvalidRequestError extends Error {
   override name = 'InvalidRequestError';
@@ -15,6 +15,15 @@ export interface ValidRequest extends GenerationRequest {
 
 function fail(message: string): never {
   throw new InvalidRequestError(message);
+}
+
+/** Throws InvalidRequestError unless `backend` is absent or one of BACKEND_CHOICES. */
+export function checkBackend(backend: unknown): void {
+  if (backend !== undefined && !(BACKEND_CHOICES as readonly unknown[]).includes(backend)) {
+    fail(
+      `backend must be one of ${BACKEND_CHOICES.join(', ')}, got ${JSON.stringify(backend) ?? String(backend)}`,
+    );
+  }
 }
 
 export function validateRequest(request: GenerationRequest, config: ModelConfig): ValidRequest {
@@ -37,6 +46,7 @@ export function validateRequest(request: GenerationRequest, config: ModelConfig)
   if (!(PREVIEW_KINDS as readonly string[]).includes(preview)) {
     fail(`preview must be one of ${PREVIEW_KINDS.join(', ')}, got ${String(preview)}`);
   }
+  checkBackend(request.backend);
   let contextFrames = 0;
   if (context) {
     const max = config.context.maxFrames;

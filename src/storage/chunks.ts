@@ -1,6 +1,6 @@
 import { get, set, type UseStore } from 'idb-keyval';
 import { sha256Hex } from './sha256.ts';
-import type { ModelManifest } from './manifest.ts';
+import type { ChunkedFile } from './manifest.ts';
 
 // Chunk values stay far below IndexedDB's ~127 MiB limit on one value.
 export const DEFAULT_CHUNK_BYTES = 16 * 1024 * 1024;
@@ -51,7 +51,7 @@ export type ChunkReadResult =
 /** Reads and verifies every chunk of a manifest; any missing or damaged chunk fails the whole. */
 export async function readChunks(
   store: UseStore,
-  manifest: ModelManifest,
+  manifest: ChunkedFile,
   signal: AbortSignal | undefined,
   onChunk: (loadedBytes: number) => void,
 ): Promise<ChunkReadResult> {

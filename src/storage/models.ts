@@ -3,6 +3,7 @@
 // Layout (two idb-keyval stores, one database each, since idb-keyval opens one store per database):
 //   <name>-model-chunks/chunks        "<id>/<sha256>/<index>" → ArrayBuffer (≤ chunkBytes)
 //   <name>-model-manifests/manifests  "<id>" → ModelManifest, written after every chunk
+//                                     "<id>/<file>" → FileManifest of another file (model.onnx)
 // A manifest therefore always describes chunks that were all written. Chunks without a
 // manifest (a tab closed mid-store) are garbage-collected before every store. A download that breaks mid-body is resumed within the same load with HTTP
 // Range (or restarted when the server ignores Range); a load interrupted by a page reload
@@ -28,7 +29,17 @@ import {
   type FetchLike,
   type ProgressCallback,
 } from './fetch-progress.ts';
-import { isValidModelId, parseManifest, type ModelConfigJson, type ModelManifest } from './manifest.ts';
+import {
+  fileManifestKey,
+  isValidModelId,
+  MODEL_FILES,
+  parseFileManifest,
+  parseManifest,
+  type FileManifest,
+  type ModelConfigJson,
+  type ModelFileName,
+  type ModelManifest,
+} from './manifest.ts';
 import { CONFIG_FILE, modelFileUrl, WEIGHTS_FILE, type ModelSource } from './model-source.ts';
 import {
   ensureRoomFor,
@@ -41,7 +52,8 @@ import { normalizeSha256, sha256Hex } from './sha256.ts';
 
 export type { ModelSource } from './model-source.ts';
 export type { ByteProgress, FetchLike, ProgressCallback } from './fetch-progress.ts';
-export type { ModelConfigJson, ModelManifest } from './manifest.ts';
+export type { FileManifest, ModelConfigJson, ModelFileName, ModelManifest } from './manifest.ts';
+export { MODEL_FILES } from './manifest.ts';
 export type { StorageLike } from './quota.ts';
 export { IntegrityError, ModelSourceError, ModelStoreError, QuotaError } from './errors.ts';
 
@@ -95,11 +107,34 @@ export interface LoadedModel {
   readonly storeError: QuotaError | ModelStoreError | null;
 }
 
+export interface LoadFileOptions {
+  /** The model folder to fetch the file from when the cache cannot serve it. */
+  readonly source?: Extract<ModelSource, { kind: 'url' }>;
+  /** What the file must hash to (config.json names it); a cached copy with another is stale. */
+  readonly sha256: string;
+  readonly onProgress?: ProgressCallback;
+  readonly signal?: AbortSignal;
+}
+
+export interface LoadedFile {
+  readonly id: string;
+  readonly file: ModelFileName;
+  readonly sha256: string;
+  readonly bytes: Uint8Array<ArrayBuffer>;
+  readonly origin: 'cache' | 'network';
+  readonly cacheProblem: string | null;
+  /** Set when the file could not be cached; it still runs from `bytes` this time. */
+  readonly storeError: QuotaError | ModelStoreError | null;
+}
+
 export interface CachedModelInfo {
   readonly id: string;
+  /** Of the weights. */
   readonly bytes: number;
   readonly storedAt: number;
   readonly sha256: string;
+  /** Other files of the model stored beside the weights (model.onnx, once an ONNX backend ran). */
+  readonly files: readonly { readonly file: string; readonly bytes: number }[];
 }
 
 export interface StorageUsage {
@@ -120,7 +155,8 @@ export class ModelCache {
   private readonly now: Clock | undefined;
   private persistenceAsked = false;
   // Ids whose chunks this cache is writing now: not garbage, although they have no manifest yet.
-  private readonly storing = new Set<string>();
+  // A count, since the weights and another file of one model may be stored at once.
+  private readonly storing = new Map<string, number>();
 
   constructor(options: ModelCacheOptions = {}) {
     const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
@@ -175,19 +211,89 @@ export class ModelCache {
   }
 
   async listCachedModels(): Promise<CachedModelInfo[]> {
-    const manifests = (await values<unknown>(this.stores.manifests))
-      .map((value) => parseManifest(value))
-      .filter((m): m is ModelManifest => m !== null);
-    return manifests
-      .map(({ id, bytes, storedAt, sha256 }) => ({ id, bytes, storedAt, sha256 }))
+    const { models, files } = await this.manifests();
+    return models
+      .map(({ id, bytes, storedAt, sha256 }) => ({
+        id,
+        bytes,
+        storedAt,
+        sha256,
+        files: files.filter((f) => f.id === id).map(({ file, bytes }) => ({ file, bytes })),
+      }))
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
-  /** Manifest first, so a half-deleted model is never taken for a whole one. */
+  /** Manifests first, so a half-deleted model is never taken for a whole one. */
   async deleteModel(id: string): Promise<void> {
     assertModelId(id);
     await del(id, this.stores.manifests);
+    await this.stores.manifests('readwrite', (store) => store.delete(chunkKeysOf(id)));
     await this.stores.chunks('readwrite', (store) => store.delete(chunkKeysOf(id)));
+  }
+
+  /**
+   * Another file of a model folder (model.onnx): from the cache when its manifest is whole,
+   * every chunk verifies and it has the expected sha256; else downloaded from the source,
+   * verified and cached beside the weights (same chunks, manifest last, resumable download).
+   */
+  async loadFile(id: string, file: ModelFileName, options: LoadFileOptions): Promise<LoadedFile> {
+    assertModelId(id);
+    if (!(MODEL_FILES as readonly string[]).includes(file)) {
+      throw new ModelSourceError(`${JSON.stringify(file)} is not a model file (${MODEL_FILES.join(', ')})`);
+    }
+    const { source, signal, onProgress } = options;
+    const expected = normalizeSha256(options.sha256);
+    if (expected === null) {
+      throw new ModelSourceError(
+        `the sha256 for ${file} (${JSON.stringify(options.sha256)}) is not a sha256 hex digest`,
+      );
+    }
+    signal?.throwIfAborted();
+    const key = fileManifestKey(id, file);
+    let cacheProblem: string | null = null;
+    const raw: unknown = await get(key, this.stores.manifests);
+    if (raw !== undefined) {
+      const manifest = parseFileManifest(raw, id, file);
+      if (!manifest) cacheProblem = 'its manifest is malformed';
+      else if (manifest.sha256 !== expected) {
+        cacheProblem = `the cached copy has sha256 ${manifest.sha256}, expected ${expected}`;
+      } else {
+        const meter = new ProgressMeter('read-cache', manifest.bytes, onProgress, this.now);
+        const read = await readChunks(this.stores.chunks, manifest, signal, (n) => meter.report(n));
+        if (read.ok) {
+          meter.finish(read.bytes.byteLength);
+          return {
+            id,
+            file,
+            sha256: expected,
+            bytes: read.bytes,
+            origin: 'cache',
+            cacheProblem,
+            storeError: null,
+          };
+        }
+        cacheProblem = read.problem;
+      }
+    }
+    if (!source) {
+      throw new ModelSourceError(
+        cacheProblem === null
+          ? `${file} of model ${id} is not cached and no source was given`
+          : `the cached ${file} of model ${id} is unusable (${cacheProblem}) and no source was given`,
+      );
+    }
+    const url = modelFileUrl(source.baseUrl, file, this.pageUrl);
+    const bytes = await downloadWithProgress(url, {
+      fetch: this.fetch,
+      signal,
+      onProgress,
+      maxResumes: this.maxResumes,
+      ...(this.now ? { now: this.now } : {}),
+    });
+    const sha256 = await sha256Hex(bytes);
+    if (sha256 !== expected) throw new IntegrityError(expected, sha256, url);
+    const storeError = await this.storeFile(id, file, sha256, bytes, signal);
+    return { id, file, sha256, bytes, origin: 'network', cacheProblem, storeError };
   }
 
   async clearAll(): Promise<void> {
@@ -198,13 +304,14 @@ export class ModelCache {
   async storageUsage(): Promise<StorageUsage> {
     const estimate = await estimateStorage(this.storage);
     if (estimate) return estimate;
-    const models = await this.listCachedModels();
-    return { usedBytes: models.reduce((sum, m) => sum + m.bytes, 0), quotaBytes: null };
+    const { models, files } = await this.manifests();
+    return { usedBytes: [...models, ...files].reduce((sum, m) => sum + m.bytes, 0), quotaBytes: null };
   }
 
   /** Deletes chunks that no manifest owns (left by an interrupted store); returns how many. */
   async collectGarbage(): Promise<number> {
-    const owners = new Set((await this.listCachedModels()).map(({ id, sha256 }) => `${id}/${sha256}`));
+    const { models, files } = await this.manifests();
+    const owners = new Set([...models, ...files].map(({ id, sha256 }) => `${id}/${sha256}`));
     const orphans = (await keys<IDBValidKey>(this.stores.chunks)).filter(
       (key) =>
         typeof key !== 'string' ||
@@ -212,6 +319,14 @@ export class ModelCache {
     );
     await delMany(orphans, this.stores.chunks);
     return orphans.length;
+  }
+
+  private async manifests(): Promise<{ models: ModelManifest[]; files: FileManifest[] }> {
+    const all = await values<unknown>(this.stores.manifests);
+    return {
+      models: all.map((value) => parseManifest(value)).filter((m): m is ModelManifest => m !== null),
+      files: all.map((value) => parseFileManifest(value)).filter((m): m is FileManifest => m !== null),
+    };
   }
 
   private async readCached(
@@ -302,7 +417,7 @@ export class ModelCache {
       if (error instanceof QuotaError) return error;
       throw error;
     }
-    this.storing.add(id);
+    this.storing.set(id, (this.storing.get(id) ?? 0) + 1);
     try {
       await this.deleteModel(id);
       await this.collectGarbage();
@@ -330,13 +445,77 @@ export class ModelCache {
       }
       return new ModelStoreError(`could not cache model ${id}: ${describeError(error)}`, { cause: error });
     } finally {
-      this.storing.delete(id);
+      this.release(id);
     }
-    if (!this.persistenceAsked) {
-      this.persistenceAsked = true;
-      await requestPersistence(this.storage);
-    }
+    await this.askPersistence();
     return null;
+  }
+
+  /** An extra file's chunks, then its manifest; the old copy (another hash) goes first. */
+  private async storeFile(
+    id: string,
+    file: ModelFileName,
+    sha256: string,
+    bytes: Uint8Array,
+    signal: AbortSignal | undefined,
+  ): Promise<QuotaError | ModelStoreError | null> {
+    try {
+      await ensureRoomFor(this.storage, bytes.byteLength);
+    } catch (error) {
+      if (error instanceof QuotaError) return error;
+      throw error;
+    }
+    const key = fileManifestKey(id, file);
+    const chunkRange = (hash: string) => IDBKeyRange.bound(`${id}/${hash}/`, `${id}/${hash}/\uffff`);
+    this.storing.set(id, (this.storing.get(id) ?? 0) + 1);
+    try {
+      const old = parseFileManifest(await get(key, this.stores.manifests));
+      await del(key, this.stores.manifests);
+      if (old) await this.stores.chunks('readwrite', (store) => store.delete(chunkRange(old.sha256)));
+      await this.collectGarbage();
+      const chunkSha256 = await writeChunks(this.stores.chunks, id, sha256, bytes, this.chunkBytes, signal);
+      signal?.throwIfAborted();
+      const manifest: FileManifest = {
+        version: 1,
+        kind: 'file',
+        id,
+        file,
+        sha256,
+        bytes: bytes.byteLength,
+        chunkCount: chunkCount(bytes.byteLength, this.chunkBytes),
+        chunkBytes: this.chunkBytes,
+        chunkSha256,
+        storedAt: Date.now(),
+      };
+      await set(key, manifest, this.stores.manifests);
+    } catch (error) {
+      await this.stores.chunks('readwrite', (store) => store.delete(chunkRange(sha256))).catch(() => {});
+      if (isAbortError(error) || signal?.aborted) throw signal?.reason ?? error;
+      if (isQuotaExceeded(error)) {
+        const estimate = await estimateStorage(this.storage);
+        const free = estimate ? Math.max(0, estimate.quotaBytes - estimate.usedBytes) : null;
+        return new QuotaError(bytes.byteLength, free, { cause: error });
+      }
+      return new ModelStoreError(`could not cache ${file} of model ${id}: ${describeError(error)}`, {
+        cause: error,
+      });
+    } finally {
+      this.release(id);
+    }
+    await this.askPersistence();
+    return null;
+  }
+
+  private release(id: string): void {
+    const left = (this.storing.get(id) ?? 1) - 1;
+    if (left > 0) this.storing.set(id, left);
+    else this.storing.delete(id);
+  }
+
+  private async askPersistence(): Promise<void> {
+    if (this.persistenceAsked) return;
+    this.persistenceAsked = true;
+    await requestPersistence(this.storage);
   }
 }
 

@@ -76,7 +76,11 @@ describe('generating a clip', () => {
     expect(await facts.textContent()).toMatch(/Query.*t 1, row 1, column 1 \(token 0\)/);
     const weights = Number(/weight (\d\.\d+)/.exec((await facts.textContent())!)![1]);
     expect(weights).toBeGreaterThan(1 / 128); // the strongest of 128 keys is at least the uniform share
-    await page.getByTestId('attention-map').getByRole('button').nth(5).click({ position: { x: 40, y: 40 } });
+    await page
+      .getByTestId('attention-map')
+      .getByRole('button')
+      .nth(5)
+      .click({ position: { x: 40, y: 40 } });
     expect(await facts.textContent()).toMatch(/Query.*t 6, row \d, column \d/);
     await page.getByTestId('attention-head').selectOption('0');
     expect(await facts.textContent()).toMatch(/effective keys of 128/);

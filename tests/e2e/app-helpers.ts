@@ -47,6 +47,74 @@ export function ballPixels(page: Page, selector: string): Promise<{ pixels: numb
   }, selector);
 }
 
+/** Serves the real engine worker with WebGPU removed from its global scope, as in a browser without it. */
+export async function hideWebGpuFromWorker(page: Page): Promise<void> {
+  await page.route(/engine\.worker.*\.js$/, async (route) => {
+    const original = await route.fetch();
+    const hide =
+      'Object.defineProperty(Object.getPrototypeOf(self.navigator), "gpu", { get: () => undefined });\n';
+    await route.fulfill({ response: original, body: hide + (await original.text()) });
+  });
+}
+
+/** The RGBA bytes of every clip in the Gallery's IndexedDB store, newest first, with their params. */
+export function galleryClips(page: Page): Promise<{ params: Record<string, unknown>; rgba: number[] }[]> {
+  return page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('tessera-gallery');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const all = open.result.transaction('clips').objectStore('clips').getAll();
+          all.onsuccess = () => {
+            const records = all.result as {
+              params: Record<string, unknown>;
+              rgba: ArrayBuffer;
+              createdAt: number;
+            }[];
+            records.sort((a, b) => b.createdAt - a.createdAt);
+            resolve(records.map((r) => ({ params: r.params, rgba: Array.from(new Uint8Array(r.rgba)) })));
+            open.result.close();
+          };
+          all.onerror = () => reject(all.error);
+        };
+      }),
+  );
+}
+
+/** How many clips the Gallery's IndexedDB store holds (0 before the app made it; never creates it). */
+export function galleryCount(page: Page): Promise<number> {
+  return page.evaluate(async () => {
+    if (!(await indexedDB.databases()).some((d) => d.name === 'tessera-gallery')) return 0;
+    return new Promise<number>((resolve, reject) => {
+      const open = indexedDB.open('tessera-gallery');
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => {
+        const db = open.result;
+        const count = db.transaction('clips').objectStore('clips').count();
+        count.onsuccess = () => {
+          resolve(count.result);
+          db.close();
+        };
+        count.onerror = () => reject(count.error);
+      };
+    });
+  });
+}
+
+/** Mean and max absolute difference of two byte arrays of one length. */
+export function byteDifference(a: ArrayLike<number>, b: ArrayLike<number>): { mean: number; max: number } {
+  if (a.length !== b.length) throw new Error(`lengths differ: ${a.length} and ${b.length}`);
+  let sum = 0;
+  let max = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i]! - b[i]!);
+    sum += d;
+    if (d > max) max = d;
+  }
+  return { mean: sum / a.length, max };
+}
+
 /** A full-page screenshot taken from the top, so the sticky header sits where it belongs. */
 export async function shot(page: Page, name: string): Promise<string> {
   await page.evaluate(() => window.scrollTo(0, 0));

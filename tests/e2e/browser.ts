@@ -13,6 +13,12 @@ export interface BrowserOptions {
   /** Reuse a profile (IndexedDB survives a browser restart); a fresh one otherwise. */
   userDataDir?: string;
   extraArgs?: string[];
+  /**
+   * The Backend setting a fresh profile starts with. Tests of the WGSL engine pin 'wgsl' (the
+   * default here): 'auto' would time every backend at the first generation and, on SwiftShader,
+   * pick onnx-wasm. null leaves the app's own default, 'auto'.
+   */
+  backend?: 'wgsl' | 'onnx-webgpu' | 'onnx-wasm' | null;
 }
 
 export interface Session {
@@ -28,6 +34,7 @@ export async function openBrowser({
   webgpu = true,
   userDataDir,
   extraArgs = [],
+  backend = 'wgsl',
 }: BrowserOptions = {}): Promise<Session> {
   const profile = userDataDir ?? mkdtempSync(join(tmpdir(), 'tessera-e2e-'));
   const context = await chromium.launchPersistentContext(profile, {
@@ -45,6 +52,14 @@ export async function openBrowser({
       ...extraArgs,
     ],
   });
+  if (backend) {
+    // Only where the app has stored no settings yet: a reload keeps what the test chose since.
+    await context.addInitScript((choice) => {
+      if (location.protocol.startsWith('http') && localStorage.getItem('tessera-settings') === null) {
+        localStorage.setItem('tessera-settings', JSON.stringify({ backend: choice }));
+      }
+    }, backend);
+  }
   const page = context.pages()[0] ?? (await context.newPage());
   const lines: string[] = [];
   page.on('console', (message) => lines.push(`[${message.type()}] ${message.text()}`));

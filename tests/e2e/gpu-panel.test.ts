@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import { hideWebGpuFromWorker } from './app-helpers.ts';
 import { openBrowser, screenshot, type Session } from './browser.ts';
 
 let session: Session | null = null;
@@ -47,13 +48,7 @@ describe('the GPU status page', () => {
   it('explains a browser without WebGPU', async () => {
     session = await openBrowser();
     const { page } = session;
-    // Serve the real worker with WebGPU removed from its global scope, as in such a browser.
-    await page.route(/engine\.worker.*\.js$/, async (route) => {
-      const original = await route.fetch();
-      const hide =
-        'Object.defineProperty(Object.getPrototypeOf(self.navigator), "gpu", { get: () => undefined });\n';
-      await route.fulfill({ response: original, body: hide + (await original.text()) });
-    });
+    await hideWebGpuFromWorker(page);
     await page.goto(inject('baseUrl'));
     const error = page.getByTestId('gpu-error');
     await error.waitFor();

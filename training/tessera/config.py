@@ -60,6 +60,12 @@ class GuidanceConfig:
 
 
 @dataclass(frozen=True)
+class OnnxConfig:
+    """The folder's model.onnx (the denoiser for onnxruntime), verified like the weights."""
+    sha256: str
+
+
+@dataclass(frozen=True)
 class ModelConfig:
     format: str
     version: int
@@ -87,6 +93,8 @@ class ModelConfig:
     sha256: str
     license: str
     training_data: str
+    # Optional: absent from config.json when the folder ships no model.onnx.
+    onnx: Optional[OnnxConfig] = None
 
     # ---- derived (never stored) ----
     @property
@@ -158,6 +166,8 @@ class ModelConfig:
             out["autoencoder"]["hidden"] = list(self.autoencoder.hidden)
         out["text"]["vocabulary"] = list(self.text.vocabulary)
         out["schedule"]["supported_steps"] = list(self.schedule.supported_steps)
+        if self.onnx is None:
+            del out["onnx"]
         return out
 
     def dumps(self) -> str:
@@ -176,10 +186,11 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
-def _object(value: Any, path: str, fields: Tuple[str, ...]) -> Dict[str, Any]:
+def _object(value: Any, path: str, fields: Tuple[str, ...],
+            optional: Tuple[str, ...] = ()) -> Dict[str, Any]:
     if not isinstance(value, dict):
         raise ConfigError(path, "must be an object")
-    unknown = [k for k in value if k not in fields]
+    unknown = [k for k in value if k not in fields and k not in optional]
     if unknown:
         names = ", ".join(_join(path, k) for k in unknown)
         raise ConfigError(path, f"unknown field{'s' if len(unknown) > 1 else ''} {names}")
@@ -236,10 +247,11 @@ TOP_FIELDS = ("format", "version", "id", "name", "description", "frames", "heigh
               "channels", "fps", "autoencoder", "patch", "dim", "depth", "heads", "mlp_ratio",
               "text", "context", "objective", "schedule", "guidance", "teacher", "dtype", "sha256",
               "license", "training_data")
+OPTIONAL_FIELDS = ("onnx",)
 
 
 def _parse(obj: Any, require_sha256: bool) -> ModelConfig:
-    o = _object(obj, "", TOP_FIELDS)
+    o = _object(obj, "", TOP_FIELDS, OPTIONAL_FIELDS)
     _literal(o["format"], "format", (FORMAT,))
     _literal(o["version"], "version", (VERSION,))
     model_id = _string(o["id"], "id")
@@ -267,6 +279,12 @@ def _parse(obj: Any, require_sha256: bool) -> ModelConfig:
     g = _object(o["guidance"], "guidance", ("default",))
     c = _object(o["context"], "context", ("max_frames",))
     teacher = None if o["teacher"] is None else _string(o["teacher"], "teacher")
+    onnx = None
+    if o.get("onnx") is not None:
+        x = _object(o["onnx"], "onnx", ("sha256",))
+        onnx = OnnxConfig(sha256=_string(x["sha256"], "onnx.sha256"))
+        if not SHA256.match(onnx.sha256):
+            raise ConfigError("onnx.sha256", "must be 64 lowercase hex digits")
 
     cfg = ModelConfig(
         format=o["format"], version=o["version"], id=model_id,
@@ -292,7 +310,8 @@ def _parse(obj: Any, require_sha256: bool) -> ModelConfig:
         dtype=_literal(o["dtype"], "dtype", ("float16", "float32")),
         sha256=sha,
         license=_string(o["license"], "license"),
-        training_data=_string(o["training_data"], "training_data"))
+        training_data=_string(o["training_data"], "training_data"),
+        onnx=onnx)
     _check_relations(cfg)
     return cfg
 

@@ -1,4 +1,4 @@
-"""Checkpoint → model folder: config.json (with sha256), model.safetensors, model.onnx.
+"""Checkpoint → model folder: config.json (with sha256s), model.safetensors, model.onnx.
 
     python3 training/tessera/export.py --checkpoint run/ckpt.pt --preset balls-s \
         --out public/models/balls-s [--dtype float16] [--no-onnx]
@@ -7,7 +7,10 @@
 The checkpoint is a state dict, or a dict holding one under "ema", "model" or "state_dict"
 (the first present; --key picks another) and optionally the config under "config".
 --onnx-only adds model.onnx to an existing model folder (from its config.json and
-model.safetensors, sha256 checked), writing nothing else.
+model.safetensors, sha256 checked) and records its sha256 in config.json ("onnx"), leaving
+every other field as it was; with --out elsewhere it writes only model.onnx there.
+Whenever model.onnx is written, config.json carries its sha256, so the app verifies it as it
+verifies the weights; a folder written without it loses any stale model.onnx.
 """
 
 from __future__ import annotations
@@ -100,8 +103,9 @@ def _affine_layer_norms(module: nn.Module) -> nn.Module:
     return module
 
 
-def export_onnx(dit: DiT, path: Path) -> None:
-    """The denoiser alone: x (N, Cin, T, H, W) f32, t (N) f32, y (N, K) i64 → velocity."""
+def export_onnx(dit: DiT, path: Path) -> str:
+    """The denoiser alone: x (N, Cin, T, H, W) f32, t (N) f32, y (N, K) i64 → velocity.
+    Returns the file's sha256 (the export is deterministic: same weights, same bytes)."""
     import onnx
 
     config = dit.config
@@ -119,6 +123,7 @@ def export_onnx(dit: DiT, path: Path) -> None:
                           dynamic_axes={"x": batch, "t": batch, "y": batch, "velocity": batch},
                           do_constant_folding=True)
     onnx.checker.check_model(onnx.load(str(path)), full_check=True)
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -126,7 +131,7 @@ def export_onnx(dit: DiT, path: Path) -> None:
 
 def write_model_folder(config: ModelConfig, dit: DiT, ae: Optional[Autoencoder], out: Path,
                        onnx: bool = True, f32_copy: bool = True) -> ModelConfig:
-    """Writes the folder; returns the config with its sha256 filled in."""
+    """Writes the folder; returns the config with its sha256 (and onnx.sha256) filled in."""
     out.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().float() for k, v in model_state_dict(dit, ae).items()}
     meta = {"format": config.format, "version": str(config.version), "id": config.id}
@@ -140,10 +145,13 @@ def write_model_folder(config: ModelConfig, dit: DiT, ae: Optional[Autoencoder],
             save_file(state, out / "model.f32.safetensors", {**meta, "dtype": "F32"})
     else:
         data = save_file(state, out / "model.safetensors", {**meta, "dtype": "F32"})
-    config = config.replace(sha256=hashlib.sha256(data).hexdigest())
-    (out / "config.json").write_text(config.dumps())
+    onnx_config = None
     if onnx:
-        export_onnx(dit, out / "model.onnx")
+        onnx_config = {"sha256": export_onnx(dit, out / "model.onnx")}
+    else:
+        (out / "model.onnx").unlink(missing_ok=True)  # a stale export would not match
+    config = config.replace(sha256=hashlib.sha256(data).hexdigest(), onnx=onnx_config)
+    (out / "config.json").write_text(config.dumps())
     return config
 
 
@@ -165,11 +173,13 @@ def main(argv=None) -> None:
         if not args.model:
             p.error("--onnx-only needs --model DIR")
         # The weights the app ships (F16 widens exactly), so both backends run the same model.
-        _, dit, _ = load_model_folder(args.model)
+        config, dit, _ = load_model_folder(args.model)
         out = args.out or args.model
         out.mkdir(parents=True, exist_ok=True)
-        export_onnx(dit, out / "model.onnx")
-        print(f"wrote {out / 'model.onnx'} ({dit.config.id})")
+        digest = export_onnx(dit, out / "model.onnx")
+        if out.resolve() == args.model.resolve():
+            (out / "config.json").write_text(config.replace(onnx={"sha256": digest}).dumps())
+        print(f"wrote {out / 'model.onnx'} ({dit.config.id}, sha256 {digest[:12]}...)")
         return
     if not args.out:
         p.error("--out is required")

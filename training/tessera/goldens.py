@@ -99,8 +99,8 @@ def capture(root: nn.Module, names: List[str]) -> Iterator[Dict[str, torch.Tenso
 def dit_names(depth: int) -> List[str]:
     names = ["x_embedder", "t_embedder", "y_embedder"]
     for i in range(depth):
-        names += [f"blocks.{i}.adaLN_modulation", f"blocks.{i}.attn", f"blocks.{i}.mlp",
-                  f"blocks.{i}"]
+        names += [f"blocks.{i}.adaLN_modulation", f"blocks.{i}.attn.qkv", f"blocks.{i}.attn",
+                  f"blocks.{i}.mlp", f"blocks.{i}"]
     return names + ["final_layer"]
 
 

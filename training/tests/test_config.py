@@ -103,6 +103,24 @@ class ConfigTest(unittest.TestCase):
         obj["text"]["vocabulary"].append("red")
         self.assertConfigError(obj, "text.vocabulary[6]", "repeats text.vocabulary[0]")
 
+    def test_optional_onnx_hash(self):
+        obj = tiny_json()
+        self.assertIsNone(ModelConfig.from_json(obj).onnx)
+        self.assertNotIn("onnx", ModelConfig.from_json(obj).to_json())
+        obj["onnx"] = None
+        self.assertIsNone(ModelConfig.from_json(obj).onnx)
+        obj["onnx"] = {"sha256": "cd" * 32}
+        cfg = ModelConfig.from_json(obj)
+        self.assertEqual(cfg.onnx.sha256, "cd" * 32)
+        self.assertEqual(cfg.to_json(), obj)
+        for bad, field, words in (({"sha256": "xyz"}, "onnx.sha256", ("64 lowercase hex",)),
+                                  ({"sha256": ""}, "onnx.sha256", ("empty",)),
+                                  ({}, "onnx", ("missing field onnx.sha256",)),
+                                  ({"sha256": "cd" * 32, "size": 1}, "onnx", ("onnx.size",)),
+                                  ("cd" * 32, "onnx", ("must be an object",))):
+            obj["onnx"] = bad
+            self.assertConfigError(obj, field, *words)
+
 
 class TokenizerTest(unittest.TestCase):
     vocab = ["red", "green", "ball"]

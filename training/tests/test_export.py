@@ -46,6 +46,29 @@ class ExportTest(unittest.TestCase):
             model = onnx.load(str(out / "model.onnx"))  # write_model_folder ran the checker
             self.assertEqual([i.name for i in model.graph.input], ["x", "t", "y"])
             self.assertEqual(model.opset_import[0].version, 17)
+            onnx_sha = hashlib.sha256((out / "model.onnx").read_bytes()).hexdigest()
+            self.assertEqual(written.onnx.sha256, onnx_sha)
+            # Without ONNX the folder loses the stale export and its hash.
+            plain = write_model_folder(written, dit, ae, out, onnx=False, f32_copy=False)
+            self.assertIsNone(plain.onnx)
+            self.assertFalse((out / "model.onnx").exists())
+            self.assertNotIn("onnx", json.loads((out / "config.json").read_text()))
+
+    def test_onnx_only_records_its_hash_and_keeps_the_rest(self):
+        from tessera.export import main
+
+        config = preset("tiny")
+        dit, ae = build(config)
+        randomize(dit, 3)
+        randomize(ae, 4)
+        with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(io.StringIO()):
+            out = Path(tmp)
+            before = write_model_folder(config, dit, ae, out, onnx=False, f32_copy=False)
+            main(["--onnx-only", "--model", str(out)])
+            after = ModelConfig.from_json((out / "config.json").read_text())
+            self.assertEqual(after.onnx.sha256,
+                             hashlib.sha256((out / "model.onnx").read_bytes()).hexdigest())
+            self.assertEqual(after.replace(onnx=None), before)
 
     def test_strict_loading_names_problems(self):
         dit, ae = build(preset("tiny"))

@@ -15,11 +15,19 @@ export interface Explained {
 const NEXT_STEPS: Record<string, { title: string; next: string }> = {
   WebGPUUnavailableError: {
     title: 'This browser does not expose WebGPU.',
-    next: 'Open Tessera in a current Chrome, Edge or Safari. World Lab still runs the true physics without it.',
+    next:
+      'Generation still runs, on the CPU (onnxruntime-web wasm) and more slowly. For the GPU, open ' +
+      'Tessera in a current Chrome, Edge or Safari.',
   },
   AdapterUnavailableError: {
     title: 'WebGPU is present, but no GPU adapter was granted.',
-    next: 'Turn on hardware acceleration in the browser settings or update the GPU driver, then reload.',
+    next:
+      'Generation still runs, on the CPU (onnxruntime-web wasm) and more slowly. For the GPU, turn on ' +
+      'hardware acceleration in the browser settings or update the GPU driver, then reload.',
+  },
+  BackendUnavailableError: {
+    title: 'The chosen backend cannot run here.',
+    next: "Pick another backend (or Auto) under Create's advanced settings.",
   },
   LimitTooLowError: {
     title: 'This GPU is too small for the model.',

@@ -54,6 +54,7 @@ export class CreateState {
       guidance: s.guidance,
       preview: s.trace ? 'both' : 'x0',
       trace: s.trace,
+      backend: s.backend,
       ...(context ? { context } : {}),
       ...overrides,
     };

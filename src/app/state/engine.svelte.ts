@@ -1,19 +1,34 @@
 // The engine as the app sees it: GPU status, the shipped model list, model loading with progress,
 // and generation runs with per-step events. The comlink client is kept out of reactive state.
-import type { GpuStatus } from '../../../workers/engine.worker.ts';
+import type { BackendTimings, GpuStatus, LoadedModelSummary } from '../../../workers/engine.worker.ts';
 import type {
   AttentionMaps,
   AttentionQuery,
+  Backend,
+  BackendChoice,
   Clip,
   EngineStats,
   Frames,
   GenerationRequest,
   LoadProgress,
-  ModelSummary,
   StepEvent,
 } from '../../engine/protocol.ts';
 import { callback, race, startEngine, type EngineClient } from '../engine-client.ts';
+import { decide, deviceKey, resolveChoice, type AutoDecision } from '../lib/backend-choice.ts';
 import { explain, isCancelled, NoModelError, type Explained } from '../lib/errors.ts';
+
+/** The user's backend choice and what 'auto' measured per device (the Settings, in localStorage). */
+export interface BackendMemory {
+  /** For requests that name no backend (World Lab's, the teacher comparison's). */
+  readonly backend: BackendChoice;
+  decisionFor(deviceKey: string): AutoDecision | null;
+  remember(deviceKey: string, decision: AutoDecision | null): void;
+}
+
+/** No backend can run a model here: named for explain(). */
+export class NoBackendError extends Error {
+  override name = 'BackendUnavailableError';
+}
 
 export interface ShippedModel {
   id: string;
@@ -57,6 +72,8 @@ export class Run {
   error = $state.raw<Explained | null>(null);
   startedAt = $state(0);
   finishedAt = $state(0);
+  /** The backend it runs on, once chosen ('auto' resolved). */
+  backend = $state<Backend | null>(null);
   /** Resolves with the clip, or null when cancelled or failed. */
   readonly done: Promise<Clip | null>;
   #resolve!: (clip: Clip | null) => void;
@@ -103,22 +120,32 @@ export class EngineState {
   indexProblem = $state<string | null>(null);
   indexLoaded = $state(false);
   added = $state.raw<Record<string, string>>({});
-  summaries = $state.raw<Record<string, ModelSummary>>({});
+  summaries = $state.raw<Record<string, LoadedModelSummary>>({});
   loading = $state.raw<{ id: string; progress: LoadProgress | null } | null>(null);
   loadError = $state.raw<Explained | null>(null);
   current = $state.raw<Run | null>(null);
   stats = $state.raw<EngineStats | null>(null);
   /** Set when the worker dies or the device is lost; cleared by the next successful call. */
   fault = $state.raw<Explained | null>(null);
+  /** Auto timing the backends (first use on this device, or asked again). */
+  measuring = $state.raw<{ modelId: string; progress: LoadProgress | null } | null>(null);
+  /** The latest timings, with the backends that failed and why. */
+  measurement = $state.raw<BackendTimings | null>(null);
+  /** An onnxruntime backend being readied: model.onnx fetched or read, its session built. */
+  preparing = $state.raw<{ modelId: string; backend: Backend; progress: LoadProgress | null } | null>(null);
+  /** The backend that made the newest clip. */
+  lastBackend = $state<Backend | null>(null);
 
   readonly #client: EngineClient;
+  readonly #memory: BackendMemory | null;
   // Loads in flight, shared by concurrent callers; bookkeeping, not state to render.
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
-  readonly #loads = new Map<string, Promise<ModelSummary>>();
+  readonly #loads = new Map<string, Promise<LoadedModelSummary>>();
   #queue: Promise<unknown> = Promise.resolve();
 
-  constructor(client: EngineClient = startEngine()) {
+  constructor(client: EngineClient = startEngine(), memory: BackendMemory | null = null) {
     this.#client = client;
+    this.#memory = memory;
     this.added = readAdded();
     client.failed.catch((error: unknown) => (this.fault = explain(error)));
   }
@@ -133,6 +160,16 @@ export class EngineState {
 
   get precision(): 'f16' | 'f32' | null {
     return this.gpu?.ok ? this.gpu.adapter.precision : null;
+  }
+
+  /** The device auto's decisions are remembered under. */
+  get deviceKey(): string {
+    return deviceKey(this.gpu);
+  }
+
+  /** What auto measured and picked on this device, if it has. */
+  get autoDecision(): AutoDecision | null {
+    return this.#memory?.decisionFor(this.deviceKey) ?? null;
   }
 
   /** Every model the app can offer: shipped ones, then ones the user added. */
@@ -174,7 +211,7 @@ export class EngineState {
   }
 
   /** Loads a model once; concurrent callers share the load. */
-  ensureModel(id: string): Promise<ModelSummary> {
+  ensureModel(id: string): Promise<LoadedModelSummary> {
     const known = this.summaries[id];
     if (known) return Promise.resolve(known);
     let load = this.#loads.get(id);
@@ -186,7 +223,7 @@ export class EngineState {
     return load;
   }
 
-  async #load(id: string, baseUrl: string | null): Promise<ModelSummary> {
+  async #load(id: string, baseUrl: string | null): Promise<LoadedModelSummary> {
     if (baseUrl === null) throw new NoModelError();
     this.loading = { id, progress: null };
     this.loadError = null;
@@ -208,7 +245,7 @@ export class EngineState {
   }
 
   /** Remembers a model folder the user added (after they confirmed it) and loads it. */
-  addModel(id: string, baseUrl: string): Promise<ModelSummary> {
+  addModel(id: string, baseUrl: string): Promise<LoadedModelSummary> {
     this.added = { ...this.added, [id]: baseUrl };
     localStorage.setItem(ADDED_KEY, JSON.stringify(this.added));
     return this.ensureModel(id);
@@ -237,6 +274,16 @@ export class EngineState {
       return;
     }
     if (run.status !== 'queued') return;
+    let backend: Backend;
+    try {
+      backend = await this.#backendFor(run.request);
+      if (backend !== 'wgsl' && run.status === 'queued') await this.#prepare(run.request.modelId, backend);
+    } catch (error) {
+      run.finish(null, 'failed', explain(error));
+      return;
+    }
+    if (run.status !== 'queued') return;
+    run.backend = backend;
     run.status = 'running';
     run.startedAt = performance.now();
     this.current = run;
@@ -244,8 +291,9 @@ export class EngineState {
       const onStep = callback((event: StepEvent) => {
         run.steps = [...run.steps, event];
       });
-      const clip = await race(this.#client, this.#client.api.generate(run.request, onStep));
+      const clip = await race(this.#client, this.#client.api.generate({ ...run.request, backend }, onStep));
       this.fault = null;
+      this.lastBackend = clip.params.backend ?? backend;
       run.finish(clip, 'done');
     } catch (error) {
       if (isCancelled(error)) run.finish(null, 'cancelled');
@@ -257,6 +305,67 @@ export class EngineState {
     } finally {
       if (this.current === run) this.current = null;
       void this.refreshStats();
+    }
+  }
+
+  /**
+   * The backend a request runs on: its own choice, or for 'auto' what was measured on this
+   * device (measuring first when nothing was, and remembering the pick).
+   */
+  async #backendFor(request: GenerationRequest): Promise<Backend> {
+    const summary = await this.ensureModel(request.modelId);
+    const choice = request.backend ?? this.#memory?.backend ?? 'auto';
+    const { backend, measure } = resolveChoice(choice, summary.backends, this.autoDecision);
+    if (backend) return backend;
+    if (!measure) {
+      throw new NoBackendError(
+        `Model ${summary.id} ships no model.onnx and this browser has no WebGPU, so nothing here can run it.`,
+      );
+    }
+    const decision = await this.#measure(request.modelId);
+    if (!decision) {
+      const why = Object.entries(this.measurement?.problems ?? {}).map(([b, p]) => `${b}: ${p}`);
+      throw new NoBackendError(`No backend could run model ${summary.id} here (${why.join('; ')}).`);
+    }
+    return decision.pick;
+  }
+
+  async #measure(modelId: string): Promise<AutoDecision | null> {
+    this.measuring = { modelId, progress: null };
+    try {
+      const onProgress = callback((progress: LoadProgress) => {
+        if (this.measuring?.modelId === modelId) this.measuring = { modelId, progress };
+      });
+      const timings = await race(this.#client, this.#client.api.measureBackends(modelId, onProgress));
+      this.measurement = timings;
+      const decision = decide(timings);
+      this.#memory?.remember(this.deviceKey, decision);
+      return decision;
+    } finally {
+      this.measuring = null;
+    }
+  }
+
+  /** Times the backends again for `modelId` (after any queued run) and remembers the new pick. */
+  measureBackends(modelId: string): Promise<AutoDecision | null> {
+    const result = this.#queue.then(async () => {
+      await this.ensureModel(modelId);
+      return this.#measure(modelId);
+    });
+    this.#queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /** model.onnx and the session of an onnxruntime backend, with their progress shown. */
+  async #prepare(modelId: string, backend: Backend): Promise<void> {
+    this.preparing = { modelId, backend, progress: null };
+    try {
+      const onProgress = callback((progress: LoadProgress) => {
+        if (this.preparing?.modelId === modelId) this.preparing = { modelId, backend, progress };
+      });
+      await race(this.#client, this.#client.api.prepareBackend(modelId, backend, onProgress));
+    } finally {
+      this.preparing = null;
     }
   }
 

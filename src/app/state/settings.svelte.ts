@@ -1,6 +1,7 @@
 // The Create form and viewing preferences, kept in localStorage so a reload loses nothing.
 // A share link (?prompt=...&seed=...) overrides the stored form once, at start-up.
-import { REQUEST_LIMITS } from '../../engine/protocol.ts';
+import { BACKEND_CHOICES, REQUEST_LIMITS, type BackendChoice } from '../../engine/protocol.ts';
+import { readDecisions, writeDecision, type AutoDecision } from '../lib/backend-choice.ts';
 import { parseShare, type ShareParams } from '../lib/share.ts';
 
 const KEY = 'tessera-settings';
@@ -14,6 +15,7 @@ interface Stored {
   guidance: number;
   modelId: string;
   trace: boolean;
+  backend: BackendChoice;
 }
 
 export function randomSeed(): number {
@@ -29,11 +31,16 @@ export class Settings {
   modelId = $state('');
   /** Record per-step statistics, timings and x_t previews for the Inspect view. */
   trace = $state(true);
+  /** Where generations run: 'auto' or one backend the user chose (Create's advanced settings). */
+  backend = $state<BackendChoice>('auto');
+  /** What 'auto' measured and picked, per device (deviceKey), as kept in localStorage. */
+  decisions = $state.raw<Record<string, AutoDecision>>({});
   /** Which fields came from the share link at start-up, for a notice. */
   fromLink = $state.raw<(keyof ShareParams)[]>([]);
 
   constructor(search = location.search) {
     this.#restore();
+    this.decisions = readDecisions(globalThis.localStorage ?? null);
     const shared = parseShare(search);
     if (shared.prompt !== undefined) this.prompt = shared.prompt;
     if (shared.seed !== undefined) this.seed = shared.seed;
@@ -76,6 +83,17 @@ export class Settings {
     return out;
   }
 
+  decisionFor(deviceKey: string): AutoDecision | null {
+    return this.decisions[deviceKey] ?? null;
+  }
+
+  /** Remembers (null: forgets) what auto measured on this device, here and in localStorage. */
+  remember(deviceKey: string, decision: AutoDecision | null): void {
+    const { [deviceKey]: _, ...rest } = this.decisions;
+    this.decisions = decision ? { ...rest, [deviceKey]: decision } : rest;
+    writeDecision(globalThis.localStorage ?? null, deviceKey, decision);
+  }
+
   /** Writes the form to localStorage; call from an $effect so every change is kept. */
   persist(): void {
     const stored: Stored = {
@@ -85,6 +103,7 @@ export class Settings {
       guidance: this.guidance,
       modelId: this.modelId,
       trace: this.trace,
+      backend: this.backend,
     };
     try {
       localStorage.setItem(KEY, JSON.stringify(stored));
@@ -107,5 +126,6 @@ export class Settings {
       this.guidance = stored.guidance;
     if (typeof stored.modelId === 'string') this.modelId = stored.modelId;
     if (typeof stored.trace === 'boolean') this.trace = stored.trace;
+    if ((BACKEND_CHOICES as readonly unknown[]).includes(stored.backend)) this.backend = stored.backend!;
   }
 }

@@ -14,7 +14,8 @@ import { decode, encoderForward } from '../model/reference/autoencoder.ts';
 import { tensor } from '../model/reference/tensor.ts';
 import type { Weights } from '../model/reference/weights.ts';
 import { nullTokens } from '../model/tokenizer.ts';
-import type { Clip, StepEvent } from '../protocol.ts';
+import { statistics } from '../engine.ts';
+import type { Clip, Frames, StepEvent } from '../protocol.ts';
 import type { ValidRequest } from '../request.ts';
 import { gaussianNoise } from '../sampler/prng.ts';
 import { eulerStep, guide, timesteps } from '../sampler/schedule.ts';
@@ -32,8 +33,12 @@ export interface CpuSampleOptions {
   readonly context?: Float32Array | null;
   /** The first `contextFrames` frames are given. */
   readonly contextFrames?: number;
-  /** Hears each finished step with the state after it, (C, T, H, W). */
-  readonly onStep?: (event: StepEvent, x: Float32Array) => void;
+  /**
+   * Hears each finished step with the state after it and the (guided) velocity of the step,
+   * both (C, T, H, W); the state before it is x - (tNext - t) v, the predicted clean clip
+   * x - tNext v. The arrays are reused: copy what must outlive the call.
+   */
+  readonly onStep?: (event: StepEvent, x: Float32Array, v: Float32Array) => void;
   /** Checked before each step; true stops the run with SamplingStopped. */
   readonly shouldStop?: () => boolean;
 }
@@ -103,7 +108,7 @@ export async function sampleLatentsWith(
     else v.set(v2);
     eulerStep(x, v, ts[i]!, ts[i + 1]!, x);
     const milliseconds = performance.now() - started;
-    options.onStep?.({ step: i, steps, t: ts[i]!, tNext: ts[i + 1]!, milliseconds }, x);
+    options.onStep?.({ step: i, steps, t: ts[i]!, tNext: ts[i + 1]!, milliseconds }, x, v);
   }
   for (let c = 0; c < C && context; c++) {
     const at = c * T * frame;
@@ -159,9 +164,43 @@ function planesToRgba(planes: ArrayLike<number>, pixels: number): Uint8Array {
 }
 
 /**
+ * What the engine's step events carry, from the host sampler's state: previews decoded on the
+ * CPU reference decoder (x0 = the predicted clean clip, xt = the state after the step) and,
+ * for a trace, statistics of x_t before the step, the guided velocity and x0. No GPU timings.
+ */
+export function hostStepEvent(
+  config: ModelConfig,
+  weights: Weights,
+  request: Pick<ValidRequest, 'preview' | 'trace'>,
+  event: StepEvent,
+  x: Float32Array,
+  v: Float32Array,
+): StepEvent {
+  const preview = request.preview ?? 'x0';
+  if (preview === 'none' && !request.trace) return event;
+  const { t, tNext } = event;
+  const x0 = x.map((value, i) => value - tNext * v[i]!); // = x_t - t v
+  const frames = (rgba: Uint8Array): Frames => ({
+    rgba,
+    frameCount: config.frames,
+    width: config.width,
+    height: config.height,
+  });
+  const out: StepEvent = { ...event };
+  if (request.trace) {
+    const before = x.map((value, i) => value - (tNext - t) * v[i]!);
+    out.stats = { x: statistics(before), velocity: statistics(v), x0: statistics(x0) };
+  }
+  if (preview !== 'none') out.x0 = frames(decodeToRgba(config, weights, x0));
+  if (preview === 'both') out.xt = frames(decodeToRgba(config, weights, x));
+  return out;
+}
+
+/**
  * A whole generation without WebGPU: noise from the request's seed, sampling over `denoiser`,
  * context frames encoded and decoding on the CPU reference autoencoder (`weights`, which
- * needs only the encoder./decoder. tensors). Previews are not produced on this path.
+ * needs only the encoder./decoder. tensors). Step events carry the previews and statistics the
+ * request asks for (hostStepEvent); their decoding counts in the step's milliseconds.
  */
 export async function generateClipWith(
   denoiser: Denoiser,
@@ -187,9 +226,12 @@ export async function generateClipWith(
     guidance: request.guidance,
     context,
     contextFrames: request.contextFrames,
-    onStep: (event) => {
-      stepMilliseconds.push(event.milliseconds);
-      onStep(event);
+    onStep: (event, x, v) => {
+      const started = performance.now();
+      const full = hostStepEvent(config, weights, request, event, x, v);
+      full.milliseconds += performance.now() - started;
+      stepMilliseconds.push(full.milliseconds);
+      onStep(full);
     },
     ...(shouldStop ? { shouldStop } : {}),
   });
@@ -206,6 +248,7 @@ export async function generateClipWith(
       steps: request.steps,
       guidance: request.guidance,
       contextFrames: request.contextFrames,
+      backend: denoiser.name,
     },
     milliseconds: performance.now() - started,
     stepMilliseconds,

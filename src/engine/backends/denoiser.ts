@@ -3,9 +3,10 @@
 // Layouts are PyTorch's (docs/model-format.md): x (N, Cin, T, H, W), velocity (N, C, T, H, W).
 
 import type { ModelConfig } from '../model/config.ts';
+import { BACKENDS, type Backend } from '../protocol.ts';
 
-export const BACKEND_NAMES = ['wgsl', 'onnx-webgpu', 'onnx-wasm'] as const;
-export type BackendName = (typeof BACKEND_NAMES)[number];
+export const BACKEND_NAMES = BACKENDS;
+export type BackendName = Backend;
 
 export interface Denoiser {
   /** Where the forward runs. */

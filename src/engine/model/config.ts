@@ -63,6 +63,8 @@ export interface ModelConfig {
   readonly sha256: string;
   readonly license: string;
   readonly trainingData: string;
+  /** The folder's model.onnx (onnxruntime backend) and its sha256; null when it ships none. */
+  readonly onnx: { readonly sha256: string } | null;
 
   // ---- derived, never stored ----
   readonly headDim: number;
@@ -103,12 +105,17 @@ const SHA256 = /^[0-9a-f]{64}$/;
 const show = (value: unknown): string => (value === undefined ? 'nothing' : JSON.stringify(value));
 const join = (path: string, key: string): string => (path ? `${path}.${key}` : key);
 
-function object(value: unknown, path: string, fields: readonly string[]): Json {
+function object(
+  value: unknown,
+  path: string,
+  fields: readonly string[],
+  optional: readonly string[] = [],
+): Json {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ModelConfigError(path, 'must be an object');
   }
   const keys = Object.keys(value);
-  const unknown = keys.filter((k) => !fields.includes(k));
+  const unknown = keys.filter((k) => !fields.includes(k) && !optional.includes(k));
   if (unknown.length > 0) {
     const names = unknown.map((k) => join(path, k)).join(', ');
     throw new ModelConfigError(path, `unknown field${unknown.length > 1 ? 's' : ''} ${names}`);
@@ -194,6 +201,7 @@ const TOP_FIELDS = [
   'license',
   'training_data',
 ] as const;
+const OPTIONAL_FIELDS = ['onnx'] as const;
 
 export interface ParseOptions {
   /** A config not yet exported has an empty sha256; a shipped one must carry the hash. */
@@ -202,7 +210,7 @@ export interface ParseOptions {
 
 /** Validates a parsed config.json; throws ModelConfigError naming the field at fault. */
 export function parseModelConfig(json: unknown, options: ParseOptions = {}): ModelConfig {
-  const o = object(json, '', TOP_FIELDS);
+  const o = object(json, '', TOP_FIELDS, OPTIONAL_FIELDS);
   const format = literal(o.format, 'format', [MODEL_FORMAT]);
   const version = literal(o.version, 'version', [MODEL_FORMAT_VERSION]);
   const id = string(o.id, 'id');
@@ -232,6 +240,13 @@ export function parseModelConfig(json: unknown, options: ParseOptions = {}): Mod
   const g = object(o.guidance, 'guidance', ['default']);
   const c = object(o.context, 'context', ['max_frames']);
   const patch = list(o.patch, 'patch', int, { length: 3 });
+  let onnx: { sha256: string } | null = null;
+  if (o.onnx !== undefined && o.onnx !== null) {
+    const x = object(o.onnx, 'onnx', ['sha256']);
+    onnx = { sha256: string(x.sha256, 'onnx.sha256') };
+    if (!SHA256.test(onnx.sha256))
+      throw new ModelConfigError('onnx.sha256', 'must be 64 lowercase hex digits');
+  }
 
   const stored = {
     format,
@@ -267,6 +282,7 @@ export function parseModelConfig(json: unknown, options: ParseOptions = {}): Mod
     sha256,
     license: string(o.license, 'license'),
     trainingData: string(o.training_data, 'training_data'),
+    onnx,
   };
   const config = withDerived(stored);
   checkRelations(config);

@@ -121,6 +121,26 @@ describe('parseModelConfig', () => {
     expect(configError([]).message).toBe('must be an object');
   });
 
+  it('reads the optional model.onnx hash, as config.py does', () => {
+    expect(parseModelConfig(edited((j) => delete j.onnx)).onnx).toBeNull();
+    expect(parseModelConfig(edited((j) => (j.onnx = null))).onnx).toBeNull();
+    expect(parseModelConfig(edited((j) => (j.onnx = { sha256: 'cd'.repeat(32) }))).onnx).toEqual({
+      sha256: 'cd'.repeat(32),
+    });
+    const cases: [unknown, string, string][] = [
+      [{ sha256: 'xyz' }, 'onnx.sha256', 'must be 64 lowercase hex digits'],
+      [{ sha256: '' }, 'onnx.sha256', 'must not be empty'],
+      [{}, 'onnx', 'missing field onnx.sha256'],
+      [{ sha256: 'cd'.repeat(32), size: 1 }, 'onnx', 'unknown field onnx.size'],
+      ['cd'.repeat(32), 'onnx', 'must be an object'],
+    ];
+    for (const [value, field, message] of cases) {
+      const error = configError(edited((j) => (j.onnx = value)));
+      expect(error.field).toBe(field);
+      expect(error.message).toContain(message);
+    }
+  });
+
   it('accepts an empty sha256 only when asked (a config not yet exported)', () => {
     expect(
       parseModelConfig(

@@ -52,6 +52,10 @@ export interface ServerOptions {
   readonly sendLength?: boolean;
   readonly status?: number;
   readonly offline?: boolean;
+  /** Other files of the folder (model.onnx), by name. */
+  readonly files?: Record<string, Uint8Array>;
+  /** Scripts for successive requests of those other files. */
+  readonly fileScripts?: BodyScript[];
 }
 
 export interface FakeServer {
@@ -60,10 +64,11 @@ export interface FakeServer {
   weightRequests(): number;
 }
 
-/** Serves `<base>config.json` and `<base>model.safetensors` for one model at any base. */
+/** Serves `<base>config.json`, `<base>model.safetensors` and any `files` for one model at any base. */
 export function fakeServer(model: ServedModel, options: ServerOptions = {}): FakeServer {
   const requests: { url: string; range: string | null }[] = [];
   const scripts = [...(options.weightScripts ?? [])];
+  const fileScripts = [...(options.fileScripts ?? [])];
   const fetch: FetchLike = async (url, init) => {
     init?.signal?.throwIfAborted();
     const range = new Headers(init?.headers).get('range');
@@ -73,8 +78,11 @@ export function fakeServer(model: ServedModel, options: ServerOptions = {}): Fak
       return new Response('nope', { status: options.status, statusText: 'Not Found' });
     }
     if (url.endsWith('/config.json')) return new Response(JSON.stringify(model.config));
-    if (!url.endsWith('/model.safetensors')) return new Response('', { status: 404 });
-    const total = model.weights.byteLength;
+    const name = url.slice(url.lastIndexOf('/') + 1);
+    const isWeights = name === 'model.safetensors';
+    const served = isWeights ? model.weights : options.files?.[name];
+    if (!served) return new Response('', { status: 404 });
+    const total = served.byteLength;
     let start = 0;
     const headers = new Headers();
     let status = 200;
@@ -85,8 +93,8 @@ export function fakeServer(model: ServedModel, options: ServerOptions = {}): Fak
       headers.set('content-range', `bytes ${start}-${total - 1}/${total}`);
     }
     if (options.sendLength !== false) headers.set('content-length', String(total - start));
-    const script = scripts.shift() ?? {};
-    const body = scriptedStream(model.weights.subarray(start), options.pieceBytes ?? 1000, script);
+    const script = (isWeights ? scripts : fileScripts).shift() ?? {};
+    const body = scriptedStream(served.subarray(start), options.pieceBytes ?? 1000, script);
     return new Response(body, { status, headers });
   };
   return {
