@@ -283,6 +283,32 @@ try {
   rmSync(scratch, { recursive: true, force: true });
 }
 
+/** Where a WGSL step's GPU time goes: per-kernel GPU timestamps of one traced clip, per step. */
+async function wgslKernelProfile(): Promise<{ kernel: string; calls: number; ms: number; share: number }[]> {
+  if (!gpu.device.features.has('timestamp-query')) return [];
+  const engine = new Engine(() => dawn, gpu, { precision: 'f32' });
+  await engine.loadModelFromBytes(configJson, weightBytes);
+  const totals = new Map<string, { calls: number; ms: number }>();
+  await engine.generate({ ...request, trace: true, preview: 'none' }, (event) => {
+    for (const k of event.kernels ?? []) {
+      const total = totals.get(k.kernel) ?? { calls: 0, ms: 0 };
+      totals.set(k.kernel, { calls: total.calls + k.calls, ms: total.ms + k.milliseconds });
+    }
+  });
+  engine.unloadModel(config.id);
+  const sum = [...totals.values()].reduce((a, k) => a + k.ms, 0);
+  return [...totals]
+    .map(([kernel, k]) => ({
+      kernel,
+      calls: k.calls / STEPS,
+      ms: +(k.ms / STEPS).toFixed(2),
+      share: +((100 * k.ms) / sum).toFixed(1),
+    }))
+    .sort((a, b) => b.ms - a.ms);
+}
+console.log('profiling one traced WGSL clip (GPU timestamps)...');
+const profile = await wgslKernelProfile();
+
 // ---------------------------------------------------------------------------------------------
 const flops = ditForwardFlops(config, 2).total;
 const gflops = (ms: number) => +(flops / 1e6 / ms).toFixed(2);
@@ -362,6 +388,10 @@ const header =
 console.log(`\n${header}\n`);
 console.table(rows);
 console.table(ratios);
+if (profile.length > 0) {
+  console.log('WGSL, per guided step, by kernel (GPU timestamps):');
+  console.table(profile);
+}
 if (webgpuProblem) console.log(`onnx-webgpu: not measured: ${webgpuProblem}`);
 if (torchProblem) console.log(`pytorch: not measured: ${torchProblem}`);
 
@@ -379,6 +409,8 @@ const record = {
   loadAverage: [loadStart, +loadavg()[0]!.toFixed(2)],
   rows,
   ratios,
+  /** The WGSL f32 step by kernel: ms and calls per guided step, share of the step's GPU time. */
+  profile,
   raw: { main, webgpuChild: webgpu, torch },
   notes: {
     webgpu: webgpuProblem ?? 'child process with --liftoff-only; ratio against WGSL runs in that process',
@@ -412,6 +444,16 @@ function writeResultsSection(r: typeof record): void {
     '',
     ratioLines,
     '',
+    ...(r.profile.length > 0
+      ? [
+          'Where a WGSL f32 step goes (GPU timestamps of one traced 4-step clip, per step):',
+          '',
+          '| kernel | calls | ms | share |',
+          '|---|---|---|---|',
+          ...r.profile.map((k) => `| \`${k.kernel}\` | ${k.calls} | ${k.ms} | ${k.share}% |`),
+          '',
+        ]
+      : []),
     'This machine has no GPU: the WebGPU rows run on a CPU Vulkan driver, so their milliseconds',
     'are CPU-driver numbers; only the ratios between backends on the same adapter carry over.',
     'lavapipe spreads each dispatch over all cores while the wasm and PyTorch rows use one thread,',
