@@ -152,10 +152,14 @@ Rows: 4 true clips, then 4 clips from their captions, then the same 4 continued 
 
 ## Limits
 
-- Trained for minutes on two CPU cores: balls blur, merge or change colour, and bounces are
-  approximate. Object permanence is what longer training buys first.
+- Trained for a few hours on two CPU cores: balls still merge, vanish or change colour in some
+  clips (see the scores), and continuations do not yet beat copying the last frame.
+- The prompt reaches the model as one pooled bag of words (through adaLN), so which size goes
+  with which colour is lost ("big red and small blue" may draw a small red and a big blue), and
+  with two or three balls the colours are often only partly right. Prompt tokens the patches
+  can attend to (in-context or cross-attention) are the fix, not more of the same training.
 - Only the closed vocabulary above; unknown words are refused, not ignored.
-- A bigger budget (a GPU, tens of thousands of steps, a wider model) is the next step; the
+- A bigger budget (a GPU, tens of thousands more steps, a wider model) is the next step; the
   trainer runs unchanged on CUDA and under torchrun.
 """
     (out / "README.md").write_text(card)

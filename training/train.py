@@ -177,7 +177,7 @@ def train_autoencoder(args, runtime: Runtime, checkpoints: Checkpoints) -> None:
     ae = Autoencoder(config).to(runtime.device)
     opt = torch.optim.AdamW(ae.parameters(), lr=args.lr, weight_decay=0.0)
     step = 0
-    state = checkpoints.load("ae")
+    state = None if args.fresh else checkpoints.load("ae")
     if state:
         ae.load_state_dict(state["model"])
         if "opt" in state:
@@ -343,7 +343,7 @@ def train_loop(args, runtime: Runtime, checkpoints: Checkpoints, stage: str) -> 
     val = slice(len(latents) - 256, len(latents))
     train_n = len(latents) - 256
 
-    state = checkpoints.load(stage)
+    state = None if args.fresh else checkpoints.load(stage)
     teacher = None
     if stage == "distill":
         teacher_state = checkpoints.load("teacher")
@@ -521,6 +521,9 @@ def parse_args(argv=None):
     p.add_argument("--val-every", type=int, default=500)
     p.add_argument("--grid-minutes", type=float, default=15)
     p.add_argument("--save-minutes", type=float, default=10)
+    p.add_argument("--fresh", action="store_true",
+                   help="ignore this stage's checkpoint and start over (e.g. distill again from a "
+                        "newer teacher); the checkpoint is replaced at the first save")
     args = p.parse_args(argv)
     for key, value in DEFAULTS[args.stage].items():
         if getattr(args, key) is None:
