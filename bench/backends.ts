@@ -207,6 +207,10 @@ if (child) {
   process.exit(0); // onnxruntime's WebGPU build keeps Node alive otherwise
 }
 
+// First, while only the WGSL engine has touched the device (later, its timestamp readback aborts).
+console.log('profiling one traced WGSL clip (GPU timestamps)...');
+const profile = await wgslKernelProfile();
+
 const ort = (await import('onnxruntime-web')) as OrtModule; // in Node: the wasm build
 ort.env.wasm.numThreads = 1;
 ort.env.logLevel = 'error';
@@ -306,8 +310,6 @@ async function wgslKernelProfile(): Promise<{ kernel: string; calls: number; ms:
     }))
     .sort((a, b) => b.ms - a.ms);
 }
-console.log('profiling one traced WGSL clip (GPU timestamps)...');
-const profile = await wgslKernelProfile();
 
 // ---------------------------------------------------------------------------------------------
 const flops = ditForwardFlops(config, 2).total;
