@@ -437,18 +437,28 @@ export class ModelCache {
       await set(id, manifest, this.stores.manifests);
     } catch (error) {
       await this.stores.chunks('readwrite', (store) => store.delete(chunkKeysOf(id))).catch(() => {});
-      if (isAbortError(error) || signal?.aborted) throw signal?.reason ?? error;
-      if (isQuotaExceeded(error)) {
-        const estimate = await estimateStorage(this.storage);
-        const free = estimate ? Math.max(0, estimate.quotaBytes - estimate.usedBytes) : null;
-        return new QuotaError(bytes.byteLength, free, { cause: error });
-      }
-      return new ModelStoreError(`could not cache model ${id}: ${describeError(error)}`, { cause: error });
+      return this.storeFailure(error, signal, bytes.byteLength, `model ${id}`);
     } finally {
       this.release(id);
     }
     await this.askPersistence();
     return null;
+  }
+
+  /** A failed store as the error to report: aborts rethrown, a full disk as a QuotaError. */
+  private async storeFailure(
+    error: unknown,
+    signal: AbortSignal | undefined,
+    bytes: number,
+    what: string,
+  ): Promise<QuotaError | ModelStoreError> {
+    if (isAbortError(error) || signal?.aborted) throw signal?.reason ?? error;
+    if (isQuotaExceeded(error)) {
+      const estimate = await estimateStorage(this.storage);
+      const free = estimate ? Math.max(0, estimate.quotaBytes - estimate.usedBytes) : null;
+      return new QuotaError(bytes, free, { cause: error });
+    }
+    return new ModelStoreError(`could not cache ${what}: ${describeError(error)}`, { cause: error });
   }
 
   /** An extra file's chunks, then its manifest; the old copy (another hash) goes first. */
@@ -490,15 +500,7 @@ export class ModelCache {
       await set(key, manifest, this.stores.manifests);
     } catch (error) {
       await this.stores.chunks('readwrite', (store) => store.delete(chunkRange(sha256))).catch(() => {});
-      if (isAbortError(error) || signal?.aborted) throw signal?.reason ?? error;
-      if (isQuotaExceeded(error)) {
-        const estimate = await estimateStorage(this.storage);
-        const free = estimate ? Math.max(0, estimate.quotaBytes - estimate.usedBytes) : null;
-        return new QuotaError(bytes.byteLength, free, { cause: error });
-      }
-      return new ModelStoreError(`could not cache ${file} of model ${id}: ${describeError(error)}`, {
-        cause: error,
-      });
+      return this.storeFailure(error, signal, bytes.byteLength, `${file} of model ${id}`);
     } finally {
       this.release(id);
     }
