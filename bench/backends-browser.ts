@@ -10,6 +10,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import type { Page } from 'playwright-core';
+import { markdownTable, ratioLines, writeResultsSection } from './results-md.ts';
 import { parseModelConfig } from '../src/engine/model/config.ts';
 import { ditForwardFlops } from '../src/engine/model/flops.ts';
 import { BACKENDS, type Backend } from '../src/engine/protocol.ts';
@@ -229,20 +230,11 @@ const record = {
 };
 mkdirSync('bench/results', { recursive: true });
 writeFileSync('bench/results/backends-browser.json', JSON.stringify(record, null, 2) + '\n');
-writeResultsSection(record);
+writeBrowserSection(record);
 
-function writeResultsSection(r: typeof record): void {
-  const columns = Object.keys(r.rows[0] ?? {});
-  const table = [
-    `| ${columns.join(' | ')} |`,
-    `|${columns.map(() => '---').join('|')}|`,
-    ...r.rows.map((row) => `| ${columns.map((c) => String(row[c as keyof typeof row])).join(' | ')} |`),
-  ].join('\n');
-  const ratioLines = Object.entries(r.ratios)
-    .map(([k, v]) => `- ${k}: **${v}** (above 1: WGSL is slower)`)
-    .join('\n');
-  const section = [
-    '<!-- backends-browser:begin (written by bench/backends-browser.ts) -->',
+function writeBrowserSection(r: typeof record): void {
+  const table = markdownTable(r.rows);
+  writeResultsSection('backends-browser', 'bench/backends-browser.ts', [
     '## Denoiser backends in Chromium (`npx tsx bench/backends-browser.ts`)',
     '',
     `${r.date.slice(0, 10)}, the built app in headless Chromium (${r.userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? 'Chromium'}), ` +
@@ -253,7 +245,7 @@ function writeResultsSection(r: typeof record): void {
     '',
     table,
     '',
-    ratioLines,
+    ratioLines(r.ratios),
     '',
     "Forwards are the app's own timing (Backend → Measure again: one guided forward after a",
     'warm-up one, inputs uploaded and velocity read back); clips are the wall time the worker',
@@ -262,15 +254,5 @@ function writeResultsSection(r: typeof record): void {
     'cross-origin isolated (it is). The WebGPU rows run on SwiftShader, a CPU implementation,',
     `with other work on the cores (1-minute load average ${r.loadAverage.join(' → ')}): only the`,
     'ratios measured in one run carry over, and not to a real GPU.',
-    '<!-- backends-browser:end -->',
-  ].join('\n');
-  const path = 'bench/RESULTS.md';
-  const old = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmark results\n';
-  const replaced = old.replace(/<!-- backends-browser:begin[\s\S]*?<!-- backends-browser:end -->/, section);
-  writeFileSync(
-    path,
-    replaced === old && !old.includes('backends-browser:begin')
-      ? `${old.trimEnd()}\n\n${section}\n`
-      : replaced,
-  );
+  ]);
 }

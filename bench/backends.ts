@@ -14,6 +14,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
+import { markdownTable, ratioLines, writeResultsSection } from './results-md.ts';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number): number => {
@@ -421,20 +422,11 @@ const record = {
 };
 mkdirSync('bench/results', { recursive: true });
 writeFileSync('bench/results/backends.json', JSON.stringify(record, null, 2) + '\n');
-writeResultsSection(record);
+writeBackendsSection(record);
 
-function writeResultsSection(r: typeof record): void {
-  const columns = Object.keys(r.rows[0]!);
-  const table = [
-    `| ${columns.join(' | ')} |`,
-    `|${columns.map(() => '---').join('|')}|`,
-    ...r.rows.map((row) => `| ${columns.map((c) => String(row[c])).join(' | ')} |`),
-  ].join('\n');
-  const ratioLines = Object.entries(r.ratios)
-    .map(([k, v]) => `- ${k}: **${v}** (above 1: WGSL is slower)`)
-    .join('\n');
-  const section = [
-    '<!-- backends:begin (written by bench/backends.ts) -->',
+function writeBackendsSection(r: typeof record): void {
+  const table = markdownTable(r.rows);
+  writeResultsSection('backends', 'bench/backends.ts', [
     '## Denoiser backends (`npx tsx bench/backends.ts`)',
     '',
     `${r.date.slice(0, 10)}, model \`${r.model}\` (${config.tokens} tokens, dim ${config.dim}, depth ` +
@@ -444,7 +436,7 @@ function writeResultsSection(r: typeof record): void {
     '',
     table,
     '',
-    ratioLines,
+    ratioLines(r.ratios),
     '',
     ...(r.profile.length > 0
       ? [
@@ -467,13 +459,5 @@ function writeResultsSection(r: typeof record): void {
     "the engine's own path (sampler and decoder on the GPU); the ONNX clips use the host sampler",
     'and the float64 CPU reference decoder, the path for browsers without WebGPU.',
     `onnx-webgpu: ${r.notes.webgpu}. PyTorch: ${r.notes.torch}.`,
-    '<!-- backends:end -->',
-  ].join('\n');
-  const path = 'bench/RESULTS.md';
-  const old = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmark results\n';
-  const replaced = old.replace(/<!-- backends:begin[\s\S]*?<!-- backends:end -->/, section);
-  writeFileSync(
-    path,
-    replaced === old && !old.includes('backends:begin') ? `${old.trimEnd()}\n\n${section}\n` : replaced,
-  );
+  ]);
 }
