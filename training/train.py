@@ -256,13 +256,16 @@ def load_autoencoder(config: ModelConfig, checkpoints: Checkpoints, device) -> T
 
 
 @torch.no_grad()
-def encode_dataset(ae: Autoencoder, clips: np.ndarray, device, cache: Path) -> torch.Tensor:
-    """(N, C, T, Hl, Wl) latents of every clip, cached next to the run (keyed by the AE)."""
+def encode_dataset(ae: Autoencoder, clips: np.ndarray, device, cache: Path,
+                   mirror: bool = False) -> torch.Tensor:
+    """(N, C, T, Hl, Wl) latents of every clip (mirror: of its left-right mirror image), cached
+    next to the run (keyed by the AE)."""
     if cache.exists():
         return torch.load(cache)
     out = []
     for i in range(0, len(clips), 64):
-        out.append(ae.encode(to_pixels(clips[i:i + 64]).to(device)).cpu())
+        pixels = to_pixels(clips[i:i + 64]).to(device)  # (B, 3, T, H, W)
+        out.append(ae.encode(pixels.flip(-1) if mirror else pixels).cpu())
     latents = torch.cat(out)
     torch.save(latents, cache)
     return latents
@@ -274,9 +277,17 @@ def logit_normal(n: int, gen: torch.Generator) -> torch.Tensor:
 
 
 def make_batch(latents: torch.Tensor, tokens: torch.Tensor, index: torch.Tensor,
-               gen: torch.Generator, args, config: ModelConfig):
-    """z0 (B, C, T, H, W), prompt ids with some dropped to <null>, context mask (B, T)."""
+               gen: torch.Generator, args, config: ModelConfig,
+               mirrored: Optional[torch.Tensor] = None):
+    """z0 (B, C, T, H, W), prompt ids with some dropped to <null>, context mask (B, T).
+
+    mirrored: the latents of the left-right mirrored clips; half the batch is drawn from them.
+    A mirror image obeys the same physics (gravity points down) and keeps its caption.
+    """
     z0 = latents[index]
+    if mirrored is not None:
+        flip = (torch.rand(len(index), generator=gen) < 0.5).to(z0.device)
+        z0 = torch.where(flip[:, None, None, None, None], mirrored[index], z0)
     y = tokens[index].clone()
     drop = torch.rand(len(index), generator=gen) < args.prompt_dropout
     y[drop] = PAD
@@ -337,8 +348,14 @@ def train_loop(args, runtime: Runtime, checkpoints: Checkpoints, stage: str) -> 
     clips, meta = world_dataset(args.count, args.seed, args.frames, args.size)
     config = model_config(args.preset, meta["vocabulary"])
     ae, config = load_autoencoder(config, checkpoints, runtime.device)
-    latents = encode_dataset(ae, clips, runtime.device,
-                             checkpoints.run / f"latents-{config.autoencoder.latent_scale}.pt")
+    scale = config.autoencoder.latent_scale
+    latents = encode_dataset(ae, clips, runtime.device, checkpoints.run / f"latents-{scale}.pt")
+    mirrored = (encode_dataset(ae, clips, runtime.device,
+                               checkpoints.run / f"latents-{scale}-mirror.pt", mirror=True)
+                if args.mirror else None)
+    if runtime.device.type == "cuda":  # a GPU holds the whole set; batches never cross the bus
+        latents = latents.to(runtime.device)
+        mirrored = mirrored.to(runtime.device) if mirrored is not None else None
     tokens = token_table(meta["captions"], config)
     val = slice(len(latents) - 256, len(latents))
     train_n = len(latents) - 256
@@ -377,7 +394,7 @@ def train_loop(args, runtime: Runtime, checkpoints: Checkpoints, stage: str) -> 
     losses: List[float] = []
     while keep_going(deadline, step, args.max_steps):
         index = torch.randint(0, train_n, (args.batch,), generator=gen)
-        z0, y, mask = make_batch(latents, tokens, index, gen, args, config)
+        z0, y, mask = make_batch(latents, tokens, index, gen, args, config, mirrored)
         for group in opt.param_groups:
             group["lr"] = warmup_lr(step - warm_from, args.lr, args.warmup)
         if stage == "teacher":
@@ -513,6 +530,8 @@ def parse_args(argv=None):
     p.add_argument("--ema", type=float, default=0.999)
     p.add_argument("--prompt-dropout", type=float, default=0.1, help="for classifier-free guidance")
     p.add_argument("--context-share", type=float, default=0.5, help="examples given 1-2 frames")
+    p.add_argument("--no-mirror", dest="mirror", action="store_false",
+                   help="train on the clips only, not also on their left-right mirror images")
     p.add_argument("--guidance", type=float, default=2.0)
     p.add_argument("--sample-steps", type=int, default=16, help="teacher steps in sample grids")
     p.add_argument("--student-steps", type=int, default=4)
