@@ -150,6 +150,16 @@ def warmup_lr(step: int, peak: float, warmup: int) -> float:
     return peak * min(1.0, (step + 1) / warmup)
 
 
+def cooldown_factor(seconds_left: float, cooldown_minutes: float) -> float:
+    """Warmup-stable-decay: the last `cooldown_minutes` of a run take the lr linearly to zero.
+
+    Runs here end at a wall-clock budget, so the decay is timed, not counted in steps.
+    """
+    if cooldown_minutes <= 0:
+        return 1.0
+    return min(1.0, max(0.0, seconds_left / (cooldown_minutes * 60)))
+
+
 def unwrap(model: torch.nn.Module) -> torch.nn.Module:
     return model.module if isinstance(model, DistributedDataParallel) else model
 
@@ -396,7 +406,8 @@ def train_loop(args, runtime: Runtime, checkpoints: Checkpoints, stage: str) -> 
         index = torch.randint(0, train_n, (args.batch,), generator=gen)
         z0, y, mask = make_batch(latents, tokens, index, gen, args, config, mirrored)
         for group in opt.param_groups:
-            group["lr"] = warmup_lr(step - warm_from, args.lr, args.warmup)
+            group["lr"] = (warmup_lr(step - warm_from, args.lr, args.warmup)
+                           * cooldown_factor(deadline - time.time(), args.cooldown_minutes))
         if stage == "teacher":
             loss = teacher_loss(model, z0, y, mask, gen, runtime)
         else:
@@ -527,6 +538,8 @@ def parse_args(argv=None):
     p.add_argument("--batch", type=int)
     p.add_argument("--lr", type=float)
     p.add_argument("--warmup", type=int, default=500)
+    p.add_argument("--cooldown-minutes", type=float, default=0,
+                   help="decay the lr linearly to zero over the run's last minutes (for a final run)")
     p.add_argument("--ema", type=float, default=0.999)
     p.add_argument("--prompt-dropout", type=float, default=0.1, help="for classifier-free guidance")
     p.add_argument("--context-share", type=float, default=0.5, help="examples given 1-2 frames")
