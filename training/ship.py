@@ -58,7 +58,7 @@ def ship(role: str, onnx: bool) -> ModelConfig:
     load_weights(dit, ae, {**state["ema"], **ae_state})
     out = MODELS / spec["id"]
     config = write_model_folder(config, dit.eval(), ae.eval(), out, onnx=onnx, f32_copy=False)
-    write_card(role, config, state["step"], out)
+    write_card(role, config, state, out)
     write_index()
     print(f"{out.relative_to(ROOT)}: {config.sha256[:12]}… step {state['step']}")
     return config
@@ -107,14 +107,20 @@ def _score_table(rows: list) -> str:
     return "\n".join(lines)
 
 
-def write_card(role: str, config: ModelConfig, step: int, out: Path) -> None:
-    """README.md beside the weights: data, size, training, scores, limits, a sample grid."""
+def write_card(role: str, config: ModelConfig, state: dict, out: Path) -> None:
+    """README.md beside the weights: data, size, training, scores, limits, a sample grid.
+
+    Training time and the autoencoder's PSNR come from the checkpoints, which travel between
+    machines; the run logs (training/runs/) may hold only the latest machine's runs.
+    """
     stage = ROLES[role]["checkpoint"]
+    step = state["step"]
+    minutes = state.get("minutes", _minutes(stage))
     grids = sorted((ROOT / "training" / "runs" / "balls-s" / "samples").glob(f"{stage}-*.png"),
                    key=lambda p: int(p.stem.split("-")[-1]))
     if grids:
         shutil.copy(grids[-1], out / "samples.png")
-    ae_psnr = next((r["val_psnr_db"] for r in reversed(_log("ae")) if "val_psnr_db" in r), None)
+    ae_psnr = torch.load(CHECKPOINTS / "ae.pt", map_location="cpu")["val_psnr_db"]
     card = f"""# {config.name}
 
 {config.description}
@@ -126,7 +132,7 @@ def write_card(role: str, config: ModelConfig, step: int, out: Path) -> None:
 | autoencoder | per-frame conv, {config.width}x{config.height}x{config.channels} to {config.latent_shape[3]}x{config.latent_shape[2]}x{config.latent_shape[0]} latent; held-out PSNR {ae_psnr:.1f} dB |
 | transformer | dim {config.dim}, depth {config.depth}, {config.heads} heads, patch {list(config.patch)}: {config.tokens} space-time tokens |
 | schedule | rectified flow, {config.schedule.default_steps} steps by default (supported {list(config.schedule.supported_steps)}), guidance {config.guidance.default} |
-| training | {step} steps, about {_minutes(stage):.0f} minutes on 2 CPU cores ({'distillation from ' + str(config.teacher) if config.teacher else 'from scratch'}) |
+| training | {step} steps, about {minutes:.0f} minutes on 2 CPU cores ({'distillation from ' + str(config.teacher) if config.teacher else 'from scratch'}) |
 | weights | F16 safetensors, sha256 `{config.sha256}` |
 | licence | {config.license} |
 

@@ -387,6 +387,7 @@ def train_loop(args, runtime: Runtime, checkpoints: Checkpoints, stage: str) -> 
     if state and "opt" in state:
         opt.load_state_dict(state["opt"])
     step = state["step"] if state else 0
+    minutes_before = state.get("minutes", 0.0) if state and step > 0 else 0.0  # over resumed runs
     # Resumed from a lean checkpoint (no optimiser state): warm the fresh Adam moments up again.
     warm_from = step if state and "opt" not in state else 0
     if runtime.distributed:
@@ -445,10 +446,12 @@ def train_loop(args, runtime: Runtime, checkpoints: Checkpoints, stage: str) -> 
                         runtime.device)
             last_grid = time.time()
         if runtime.is_main and time.time() - last_save > args.save_minutes * 60:
-            save_model(checkpoints, stage, model, ema, opt, step, config)
+            save_model(checkpoints, stage, model, ema, opt, step, config,
+                       minutes_before + (time.time() - started) / 60)
             last_save = time.time()
     if runtime.is_main:
-        save_model(checkpoints, stage, model, ema, opt, step, config)
+        save_model(checkpoints, stage, model, ema, opt, step, config,
+                   minutes_before + (time.time() - started) / 60)
         grid_steps, grid_guidance = ((args.student_steps, 1.0) if stage == "distill"
                                      else (args.sample_steps, args.guidance))
         sample_grid(ema.model, ae, latents[val], tokens[val], config, grid_steps, grid_guidance,
@@ -456,10 +459,12 @@ def train_loop(args, runtime: Runtime, checkpoints: Checkpoints, stage: str) -> 
 
 
 def save_model(checkpoints: Checkpoints, stage: str, model, ema: Ema, opt, step: int,
-               config: ModelConfig) -> None:
+               config: ModelConfig, minutes: float) -> None:
+    """minutes: wall-clock training time over every run so far (the model card reports it)."""
     state = {"model": unwrap(model).state_dict(), "ema": ema.model.state_dict(),
-             "opt": opt.state_dict(), "step": step, "config": config.to_json()}
-    checkpoints.save(stage, state, lean_keys=("model", "ema", "step", "config"))
+             "opt": opt.state_dict(), "step": step, "config": config.to_json(),
+             "minutes": minutes}
+    checkpoints.save(stage, state, lean_keys=("model", "ema", "step", "config", "minutes"))
 
 
 # ---------------------------------------------------------------------------------------------
