@@ -1,6 +1,7 @@
 """Physics evaluation, generation half: clips from a fixed unseen eval set, scored in TypeScript.
 
   python3 training/eval_physics.py [--count 64] [--checkpoints DIR] [--teacher PT] [--student PT]
+                                   [--seed 999] [--teacher-guidance 2]
 
 The eval set is `scripts/world-dataset.ts --seed 999` (training uses seed 1), written once to
 training/data/eval-s999-n<count>-f16-32px. For each model found it writes, per step count,
@@ -48,12 +49,12 @@ BATCH = 16
 MODELS = (("teacher", "teacher.pt", (16, 8), 2.0), ("student", "distill.pt", (1, 2, 4), 1.0))
 
 
-def eval_set(count: int, frames: int, size: int) -> Path:
+def eval_set(count: int, frames: int, size: int, seed: int = EVAL_SEED) -> Path:
     """The true clips, written by the world CLI once per shape."""
-    folder = ROOT / "training" / "data" / f"eval-s{EVAL_SEED}-n{count}-f{frames}-{size}px"
+    folder = ROOT / "training" / "data" / f"eval-s{seed}-n{count}-f{frames}-{size}px"
     if not (folder / "meta.json").exists():
         command = ["npx", "tsx", "scripts/world-dataset.ts", "--count", str(count), "--seed",
-                   str(EVAL_SEED), "--frames", str(frames), "--size", str(size), "--out",
+                   str(seed), "--frames", str(frames), "--size", str(size), "--out",
                    str(folder)]
         subprocess.run(command, cwd=ROOT, check=True)
     return folder
@@ -139,6 +140,10 @@ def parse_args(argv=None):
     p.add_argument("--teacher", help="teacher checkpoint (default CHECKPOINTS/teacher.pt)")
     p.add_argument("--student", help="student checkpoint (default CHECKPOINTS/distill.pt)")
     p.add_argument("--noise-seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=EVAL_SEED,
+                   help="the eval set's world seed; choose sampling settings on another seed "
+                        "than the one scores are reported on (training uses 1)")
+    p.add_argument("--teacher-guidance", type=float, default=MODELS[0][3])
     p.add_argument("--out", default=str(ROOT / "training" / "runs" / "eval"))
     p.add_argument("--no-score", action="store_true", help="generate only; skip the TS scorer")
     return p.parse_args(argv)
@@ -154,10 +159,14 @@ def main(argv=None) -> None:
         raise SystemExit(f"no autoencoder checkpoint at {ae_path}: train the `ae` stage first")
     out = Path(args.out)
 
-    truth_dir = eval_set(args.count, frames=16, size=32)
+    if args.seed == 1:
+        raise SystemExit("--seed 1 is the training set's seed; pick an unseen one")
+    truth_dir = eval_set(args.count, frames=16, size=32, seed=args.seed)
     clips, truth_meta = load_world_dataset(str(truth_dir))
-    present = [m for m in MODELS if paths[m[0]].exists()]
-    for name, _, _, _ in MODELS:
+    models = [(name, file, steps, args.teacher_guidance if name == "teacher" else guidance)
+              for name, file, steps, guidance in MODELS]
+    present = [m for m in models if paths[m[0]].exists()]
+    for name, _, _, _ in models:
         if not paths[name].exists():
             print(f"skipping {name}: no checkpoint at {paths[name]}", flush=True)
     # Any DiT checkpoint carries the config (vocabulary, latent scale) the AE was used with.
