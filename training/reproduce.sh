@@ -9,5 +9,7 @@ export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2} OMP_WAIT_POLICY=PASSIVE PYTHONUNBUF
 python=${TESSERA_PYTHON:-/usr/bin/python3}
 
 [ -f training/checkpoints/balls-s/ae.pt ] || "$python" training/train.py ae --minutes 12
-"$python" training/train.py teacher --minutes "${1:-180}"
+teacher_minutes=${1:-180}
+# The last sixth of the teacher's run takes the lr to zero (warmup-stable-decay).
+"$python" training/train.py teacher --minutes "$teacher_minutes" --cooldown-minutes $((teacher_minutes / 6))
 "$python" training/train.py distill --minutes "${2:-60}"
