@@ -1,6 +1,6 @@
 """Physics evaluation, generation half: clips from a fixed unseen eval set, scored in TypeScript.
 
-  python3 training/eval_physics.py [--count 64] [--checkpoints DIR] [--teacher PT] [--student PT]
+  python3 training/eval_physics.py [--count 128] [--checkpoints DIR] [--teacher PT] [--student PT]
                                    [--seed 999] [--teacher-guidance 2]
 
 The eval set is `scripts/world-dataset.ts --seed 999` (training uses seed 1), written once to
@@ -133,7 +133,7 @@ def write_set(folder: Path, clips: np.ndarray, truth_meta: dict, generated: dict
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--count", type=int, default=64, help="clips in the eval set")
+    p.add_argument("--count", type=int, default=128, help="clips in the eval set")
     p.add_argument("--checkpoints", default=str(ROOT / "training" / "checkpoints" / "balls-s"),
                    help="folder with ae.pt, teacher.pt and distill.pt")
     p.add_argument("--ae", help="autoencoder checkpoint (default CHECKPOINTS/ae.pt)")

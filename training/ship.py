@@ -165,8 +165,10 @@ Rows: 4 true clips, then 4 clips from their captions, then the same 4 continued 
   with two or three balls the colours are often only partly right. Prompt tokens the patches
   can attend to (in-context or cross-attention) are the fix, not more of the same training.
 - Only the closed vocabulary above; unknown words are refused, not ignored.
-- A bigger budget (a GPU, tens of thousands more steps, a wider model) is the next step; the
-  trainer runs unchanged on CUDA and under torchrun.
+- A bigger budget is the next step: every run so far ended at its time limit with the
+  validation loss still falling. More steps, more clips, a wider model and prompt tokens in the
+  sequence are what it would buy (docs/training.md in the repository); the trainer runs
+  unchanged on CUDA and under torchrun.
 """
     (out / "README.md").write_text(card)
 
