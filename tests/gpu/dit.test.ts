@@ -113,14 +113,22 @@ describe.each(FOLDERS)('DiT forward on the GPU (%s)', (name, folder) => {
     const velocity = await read(device, plan.velocity);
     const golden = g.get('float64/forward.velocity').data;
     // f16 keeps ~11 bits: weights, activations and each matmul's 8-wide partial sums round at
-    // ~5e-4 relative, compounding over the blocks. Scale the bound by the output's magnitude.
+    // ~5e-4 relative, compounding over the blocks. The residual stream is stored in f16 too, so
+    // its spacing at the stream's largest magnitude limits any f16 forward: trained weights grow
+    // the stream (the shipped student's reaches |x| = 43, where f16 steps by 0.03), and the final
+    // layer reads it. The bound is the larger of 0.5% of the output's scale and 4 f16 units of
+    // roundoff at the stream's scale.
     const scale = Math.max(...Array.from(golden, Math.abs));
+    const stream = g.get(`float64/forward.blocks.${g.config.depth - 1}`).data;
+    const streamScale = Math.max(...Array.from(stream, Math.abs));
+    const F16_UNIT_ROUNDOFF = 2 ** -11;
     const report = assertClose(`${name} velocity (f16)`, velocity, golden, {
-      atol: 5e-3 * scale,
+      atol: Math.max(5e-3 * scale, 4 * F16_UNIT_ROUNDOFF * streamScale),
       rtol: 1e-2,
     });
     console.info(
-      `${name} velocity f16: max |gpu - float64| ${report.maxAbsError.toExponential(2)} (output scale ${scale.toFixed(2)})`,
+      `${name} velocity f16: max |gpu - float64| ${report.maxAbsError.toExponential(2)} ` +
+        `(output scale ${scale.toFixed(2)}, residual stream scale ${streamScale.toFixed(1)})`,
     );
     plan.destroy();
   });
