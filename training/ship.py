@@ -47,7 +47,7 @@ ROLES = {
 def ship(role: str, onnx: bool) -> ModelConfig:
     spec = ROLES[role]
     state = torch.load(CHECKPOINTS / f"{spec['checkpoint']}.pt", map_location="cpu")
-    ae_state = torch.load(CHECKPOINTS / "ae.pt", map_location="cpu")["model"]
+    ae_checkpoint = torch.load(CHECKPOINTS / "ae.pt", map_location="cpu")
     trained = dict(state["config"])
     trained.update(id=spec["id"], name=spec["name"], description=spec["description"],
                    schedule=spec["schedule"], guidance={"default": spec["guidance"]},
@@ -55,10 +55,10 @@ def ship(role: str, onnx: bool) -> ModelConfig:
                    training_data=f"{TRAINING_DATA} {state['step']} training steps.")
     config = ModelConfig.from_json(trained, require_sha256=False)
     dit, ae = build(config)
-    load_weights(dit, ae, {**state["ema"], **ae_state})
+    load_weights(dit, ae, {**state["ema"], **ae_checkpoint["model"]})
     out = MODELS / spec["id"]
     config = write_model_folder(config, dit.eval(), ae.eval(), out, onnx=onnx, f32_copy=False)
-    write_card(role, config, state, out)
+    write_card(role, config, state, ae_checkpoint["val_psnr_db"], out)
     write_index()
     print(f"{out.relative_to(ROOT)}: {config.sha256[:12]}… step {state['step']}")
     return config
@@ -107,7 +107,7 @@ def _score_table(rows: list) -> str:
     return "\n".join(lines)
 
 
-def write_card(role: str, config: ModelConfig, state: dict, out: Path) -> None:
+def write_card(role: str, config: ModelConfig, state: dict, ae_psnr: float, out: Path) -> None:
     """README.md beside the weights: data, size, training, scores, limits, a sample grid.
 
     Training time and the autoencoder's PSNR come from the checkpoints, which travel between
@@ -120,7 +120,6 @@ def write_card(role: str, config: ModelConfig, state: dict, out: Path) -> None:
                    key=lambda p: int(p.stem.split("-")[-1]))
     if grids:
         shutil.copy(grids[-1], out / "samples.png")
-    ae_psnr = torch.load(CHECKPOINTS / "ae.pt", map_location="cpu")["val_psnr_db"]
     card = f"""# {config.name}
 
 {config.description}

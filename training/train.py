@@ -402,6 +402,10 @@ def train_loop(args, runtime: Runtime, checkpoints: Checkpoints, stage: str) -> 
     val_gen_seed = 1234
     deadline = time.time() + args.minutes * 60
     started = last = last_save = last_grid = time.time()
+
+    def trained_minutes() -> float:  # over every run of this stage, for the model card
+        return minutes_before + (time.time() - started) / 60
+
     losses: List[float] = []
     while keep_going(deadline, step, args.max_steps):
         index = torch.randint(0, train_n, (args.batch,), generator=gen)
@@ -446,12 +450,10 @@ def train_loop(args, runtime: Runtime, checkpoints: Checkpoints, stage: str) -> 
                         runtime.device)
             last_grid = time.time()
         if runtime.is_main and time.time() - last_save > args.save_minutes * 60:
-            save_model(checkpoints, stage, model, ema, opt, step, config,
-                       minutes_before + (time.time() - started) / 60)
+            save_model(checkpoints, stage, model, ema, opt, step, config, trained_minutes())
             last_save = time.time()
     if runtime.is_main:
-        save_model(checkpoints, stage, model, ema, opt, step, config,
-                   minutes_before + (time.time() - started) / 60)
+        save_model(checkpoints, stage, model, ema, opt, step, config, trained_minutes())
         grid_steps, grid_guidance = ((args.student_steps, 1.0) if stage == "distill"
                                      else (args.sample_steps, args.guidance))
         sample_grid(ema.model, ae, latents[val], tokens[val], config, grid_steps, grid_guidance,
